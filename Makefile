@@ -1,0 +1,94 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 or newer: pyenv honours .python-version; otherwise the first python3.12 on PATH.
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+LANGS := es fr ht ar bn
+PG_URL := postgres://postgres@127.0.0.1:5432/clemency
+
+.PHONY: help install messages run test lint format check check-deploy check-messages \
+        makemessages lock bench clean
+
+help:
+	@echo "make run    - install, migrate a local SQLite database, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - the full test suite (PostgreSQL when it answers, else SQLite)"
+	@echo "make bench  - benchmarks; results in docs/benchmarks.md"
+	@echo "make lint | format | check | check-messages | makemessages | lock | clean"
+
+$(STAMP): requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+	  { echo "Python 3.12 or newer is needed (found $$($(PYTHON) --version))." >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the translation catalogues (locale/*/LC_MESSAGES/django.po -> .mo).
+messages: install
+	$(PY) -m clemency.i18n compile
+
+run: install messages
+	mkdir -p var
+	$(PY) manage.py migrate --no-input
+	@test -s var/demo-password || $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > var/demo-password
+	@chmod 600 var/demo-password
+	DEMO_PASSWORD="$$(cat var/demo-password)" $(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# DATABASE_URL wins; else the local PostgreSQL if it answers; else SQLite, with a warning.
+test: install messages
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  if $(PY) -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2).close()' 2>/dev/null; then \
+	    export DATABASE_URL=$(PG_URL); \
+	  else \
+	    echo "WARNING: no DATABASE_URL and no PostgreSQL on 127.0.0.1:5432; testing on SQLite." >&2; \
+	  fi; \
+	fi; \
+	echo "Testing on $${DATABASE_URL:-SQLite}"; \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Migrations in step with the models, and the production deployment checklist.
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(MAKE) --no-print-directory check-deploy
+
+check-deploy: install
+	DJANGO_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  ALLOWED_HOSTS=pardon.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# Fails when `makemessages` would change the committed catalogues.
+check-messages: install
+	$(PY) -m clemency.i18n check $(LANGS)
+
+makemessages: install
+	$(PY) -m clemency.i18n update $(LANGS)
+
+# Re-resolve the pinned, hashed dependency files from pyproject.toml.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 --generate-hashes --quiet -o requirements/base.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --generate-hashes --quiet -o requirements/dev.txt
+
+bench: install messages
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,59 @@
+"""The three staff roles, what each may do, and where each lands after signing in.
+
+Roles are Django groups; what a role may do is the set of permissions its group holds. The groups
+and their permissions are created by data migrations; a test checks that the database agrees with
+ROLE_PERMISSIONS, so a change here needs a migration that calls ``apply_role_permissions``.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # The value is the group name.
+    INTAKE_STAFF = "intake_staff", _("Intake staff")
+    COORDINATOR = "coordinators", _("Coordinator")
+    VOLUNTEER_ATTORNEY = "volunteer_attorneys", _("Volunteer attorney")
+
+
+ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = {
+    Role.INTAKE_STAFF: frozenset({"accounts.use_screening_workspace"}),
+    Role.COORDINATOR: frozenset({"accounts.use_coordination_workspace", "accounts.view_user"}),
+    Role.VOLUNTEER_ATTORNEY: frozenset({"accounts.use_attorney_workspace"}),
+}
+
+# Where each role lands after signing in; the first role a user holds wins.
+ROLE_HOMES: Mapping[Role, str] = {
+    Role.COORDINATOR: "cases:coordination",
+    Role.INTAKE_STAFF: "cases:screening",
+    Role.VOLUNTEER_ATTORNEY: "cases:my-cases",
+}
+
+
+def apply_role_permissions(apps, mapping: Mapping[str, Iterable[str]]) -> None:
+    """Create the role groups and give each exactly the listed permissions.
+
+    For data migrations: ``apps`` is the historical app registry, ``mapping`` a literal copy of
+    ROLE_PERMISSIONS as it stood when the migration was written.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations have run; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for group_name, perms in mapping.items():
+        group, _created = group_model.objects.get_or_create(name=group_name)
+        wanted = []
+        for perm in sorted(perms):
+            app_label, codename = perm.split(".")
+            wanted.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

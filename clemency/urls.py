@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
+from django.views.decorators.http import require_safe
+from django.views.i18n import set_language
+
+admin.site.site_header = admin.site.site_title = "Pardon Project"
+
+
+@login_not_required
+@require_safe
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """One sign-in page for everybody, the admin site included."""
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login")
+    )
+
+
+admin.site.login = admin_login
+
+urlpatterns = [
+    path("", include("intake.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("clemency.accounts.urls")),
+    path("cases/", include("cases.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,118 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+LOGIN = reverse("accounts:login")
+
+
+def test_login_page_renders_labelled_fields(client, db):
+    response = client.get(LOGIN)
+    assert response.status_code == 200
+    assert '<label for="id_username">' in response.text
+    assert 'autocomplete="username"' in response.text
+    assert 'autocomplete="current-password"' in response.text
+
+
+def test_login_with_email_lands_on_role_home(client, staff):
+    response = client.post(LOGIN, {"username": "Staff@Example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:home")
+    assert client.get(response.url).url == reverse("cases:screening")
+
+
+def test_login_honours_safe_next_only(client, coordinator):
+    response = client.post(
+        LOGIN + "?next=https://evil.example/", {"username": coordinator.email, "password": PASSWORD}
+    )
+    assert response.url == reverse("accounts:home")
+
+
+def test_wrong_password_keeps_the_email_and_explains(client, staff):
+    response = client.post(LOGIN, {"username": staff.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.text
+    assert f'value="{staff.email}"' in response.text
+    assert 'role="alert"' in response.text
+
+
+def test_empty_form_gets_field_errors_linked_to_inputs(client, db):
+    response = client.post(LOGIN, {"username": "", "password": ""})
+    assert "Enter your email address." in response.text
+    assert "Enter your password." in response.text
+    assert re.search(r'aria-describedby="id_username_error"', response.text)
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_wrong_password_message_in_haitian_creole(client, staff):
+    client.cookies["django_language"] = "ht"
+    response = client.post(LOGIN, {"username": staff.email, "password": "wrong"})
+    assert '<html lang="ht"' in response.text
+    assert "do not match an account" not in response.text
+
+
+def test_inactive_user_cannot_sign_in(client, staff):
+    staff.is_active = False
+    staff.save()
+    response = client.post(LOGIN, {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_needs_post_and_ends_the_session(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    response = client.post(reverse("accounts:logout"))
+    assert response.url == reverse("intake:landing")
+    assert client.get(reverse("cases:screening")).status_code == 302
+
+
+def test_password_reset_round_trip(client, attorney):
+    response = client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+    assert response.url == reverse("accounts:password-reset-done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [attorney.email]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+
+    form_url = client.get(link).url  # Django swaps the token for a session-held one
+    new_password = "a new and long passphrase"
+    response = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert response.url == reverse("accounts:password-reset-complete")
+    assert client.login(email=attorney.email, password=new_password)
+
+
+def test_password_reset_for_unknown_address_says_the_same(client, db):
+    response = client.post(reverse("accounts:password-reset"), {"email": "nobody@example.org"})
+    assert response.url == reverse("accounts:password-reset-done")
+    assert mail.outbox == []
+
+
+def test_password_reset_mail_follows_the_language(client, attorney):
+    client.cookies["django_language"] = "fr"
+    client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+    assert "Someone asked" not in mail.outbox[0].body
+
+
+def test_password_change_mismatch_keeps_user_on_form(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("accounts:password-change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "first long passphrase",
+            "new_password2": "second long passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert "The two passwords are not the same." in response.text
+
+
+@pytest.mark.parametrize("email", ["STAFF@example.org", " staff@example.org "])
+def test_emails_are_one_account_whatever_the_case(staff, email):
+    from clemency.accounts.models import User
+
+    assert User.objects.get_by_natural_key(email) == staff

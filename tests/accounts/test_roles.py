@@ -1,0 +1,72 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from clemency.accounts.roles import ROLE_HOMES, ROLE_PERMISSIONS, Role
+from tests.factories import UserFactory
+
+HOMES = {
+    "staff": "cases:screening",
+    "coordinator": "cases:coordination",
+    "attorney": "cases:my-cases",
+}
+
+
+def test_every_role_has_a_home():
+    assert set(ROLE_HOMES) == set(Role)
+
+
+@pytest.mark.django_db
+def test_groups_hold_exactly_the_role_permissions():
+    for role, expected in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.value)
+        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        assert held == expected, role
+
+
+@pytest.mark.parametrize("persona", list(HOMES))
+def test_home_sends_each_role_to_its_page(client_for, persona):
+    response = client_for(persona).get(reverse("accounts:home"))
+    assert response.status_code == 302
+    assert response.url == reverse(HOMES[persona])
+
+
+@pytest.mark.parametrize("owner", list(HOMES))
+@pytest.mark.parametrize("visitor", [*HOMES, "other_attorney"])
+def test_role_home_refuses_the_other_roles(client_for, owner, visitor):
+    response = client_for(visitor).get(reverse(HOMES[owner]))
+    allowed = visitor == owner or (owner == "attorney" and visitor == "other_attorney")
+    assert response.status_code == (200 if allowed else 403)
+
+
+@pytest.mark.django_db
+def test_user_in_two_roles_lands_on_the_first_and_may_use_both(client):
+    user = UserFactory(role=Role.INTAKE_STAFF)
+    user.groups.add(Group.objects.get(name=Role.COORDINATOR.value))
+    client.force_login(user)
+    assert client.get(reverse("accounts:home")).url == reverse("cases:coordination")
+    assert client.get(reverse("cases:screening")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_user_without_a_role_is_told_so(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("accounts:home"))
+    assert response.status_code == 200
+    assert "no role yet" in response.text.lower()
+    assert client.get(reverse("cases:screening")).status_code == 403
+
+
+def test_administrator_without_role_lands_on_admin(client, administrator):
+    client.force_login(administrator)
+    assert client.get(reverse("accounts:home")).url == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_refusal_page_is_translated(client_for):
+    client = client_for("attorney")
+    client.cookies["django_language"] = "es"
+    response = client.get(reverse("cases:screening"))
+    assert response.status_code == 403
+    assert '<html lang="es"' in response.text
+    assert "Not allowed" not in response.text

@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from clemency.accounts.models import User
+from clemency.accounts.roles import Role
+
+EXPECTED = {
+    "staff@example.org": Role.INTAKE_STAFF,
+    "coordinator@example.org": Role.COORDINATOR,
+    "attorney1@example.org": Role.VOLUNTEER_ATTORNEY,
+    "attorney2@example.org": Role.VOLUNTEER_ATTORNEY,
+}
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_users_in_their_groups(monkeypatch, capsys):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
+    call_command("seed_demo")
+    for email, role in EXPECTED.items():
+        user = authenticate(email=email, password="demo password 1")
+        assert user is not None, email
+        assert user.roles() == [role]
+    assert User.objects.get(email="admin@example.org").is_superuser
+    assert "demo password 1" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_is_harmless(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.count() == len(EXPECTED) + 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_generates_and_prints_a_password(monkeypatch, capsys):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    password = capsys.readouterr().out.split("password: ")[1].strip()
+    assert len(password) >= 12
+    assert authenticate(email="staff@example.org", password=password)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

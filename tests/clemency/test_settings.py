@@ -1,0 +1,131 @@
+import json
+
+import pytest
+
+from tests.clemency.subprocess_env import production_environ, run, run_python
+
+SETUP = "import django; django.setup(); print('started')"
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without(name, tmp_path):
+    env = production_environ(tmp_path)
+    del env[name]
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert f"{name} is required" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_production_reads_secrets_from_files(tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text("f" * 64 + "\n")
+    env = production_environ(tmp_path, SECRET_KEY=None, SECRET_KEY_FILE=str(secret))
+    result = run_python(
+        SETUP + "; from django.conf import settings; print(settings.SECRET_KEY)", env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["started", "f" * 64]
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    result = run_python(SETUP, production_environ(tmp_path, DJANGO_ENV="staging"))
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environ(tmp_path)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+PROBE = """
+import json, django
+django.setup()
+from django.core.management import call_command
+call_command("collectstatic", interactive=False, verbosity=0)
+from django.test import Client
+client = Client(HTTP_HOST="pardon.example.org")
+plain = client.get("/")
+secure = client.get("/", secure=True)
+print(json.dumps({
+    "plain_status": plain.status_code,
+    "plain_location": plain.get("Location"),
+    "status": secure.status_code,
+    "headers": dict(secure.headers),
+    "cookies": {name: dict(morsel) for name, morsel in secure.cookies.items()},
+    "body": secure.text,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def production_response(tmp_path_factory):
+    result = run_python(PROBE, production_environ(tmp_path_factory.mktemp("prod")))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_production_redirects_plain_http_to_https(production_response):
+    assert production_response["plain_status"] == 301
+    assert production_response["plain_location"] == "https://pardon.example.org/"
+
+
+def test_production_sends_hsts_and_security_headers(production_response):
+    headers = production_response["headers"]
+    assert production_response["status"] == 200
+    assert headers["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_production_cookies_are_https_only(production_response):
+    csrf = production_response["cookies"]["__Host-csrftoken"]
+    assert csrf["secure"] is True
+    assert csrf["path"] == "/"
+    assert csrf["samesite"] == "Lax"
+
+
+def test_production_serves_hashed_static_files(production_response):
+    assert "/static/css/site." in production_response["body"]
+    assert '/static/css/site.css"' not in production_response["body"]
+
+
+def test_security_headers_on_every_response(client, db):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+def test_templates_have_no_inline_script_or_style():
+    from pathlib import Path
+
+    for template in Path("templates").rglob("*.html"):
+        text = template.read_text()
+        for inline in ("<script>", "<style", " style=", " onclick="):
+            assert inline not in text, template
+
+
+def test_staff_sessions_are_short(settings):
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_health_probe_answers_without_a_known_host(client, db):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.text == "ok\n"

@@ -1,0 +1,57 @@
+"""Personas shared by every test: staff, coordinator, two attorneys, an administrator, anonymous."""
+
+import os
+
+import pytest
+
+from clemency.accounts.roles import Role
+from tests.factories import UserFactory
+
+# Playwright's synchronous API keeps an event loop in the test thread; Django's ORM would
+# otherwise refuse to run there. The live server itself runs in its own thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(email="staff@example.org", role=Role.INTAKE_STAFF)
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(email="coordinator@example.org", role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def attorney(db):
+    return UserFactory(email="attorney1@example.org", role=Role.VOLUNTEER_ATTORNEY)
+
+
+@pytest.fixture
+def other_attorney(db):
+    return UserFactory(email="attorney2@example.org", role=Role.VOLUNTEER_ATTORNEY)
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+
+
+PERSONAS = ["staff", "coordinator", "attorney", "other_attorney"]
+
+
+@pytest.fixture
+def client_for(client, request):
+    """A test client signed in as the named persona (or anonymous for "anonymous")."""
+
+    def sign_in(persona: str):
+        if persona != "anonymous":
+            client.force_login(request.getfixturevalue(persona))
+        return client
+
+    return sign_in
