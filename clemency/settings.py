@@ -11,7 +11,6 @@ Every variable can also be given as ``NAME_FILE`` (see clemency/env.py). README.
 from pathlib import Path
 
 import dj_database_url
-from django.conf import locale
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -140,12 +139,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- Internationalisation -----------------------------------------------------------------------
-
-# Django ships no locale data for Haitian Creole.
-locale.LANG_INFO.setdefault(
-    "ht",
-    {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"},
-)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

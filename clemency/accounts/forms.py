@@ -1,7 +1,7 @@
-"""Sign-in and password forms with the project's own wording, translated in all six languages.
+"""Sign-in and password forms with the project's own plain wording, in all six languages.
 
-Django's stock forms carry strings that its catalogues do not translate into Haitian Creole, so
-every label and error a person sees here is defined in this project.
+Every label and error a person sees here is defined, and translated, in this project rather than
+borrowed from Django's catalogues, so the wording stays plain and the same in every language.
 """
 
 from django import forms
