@@ -242,7 +242,9 @@ else:
 # --- Security -----------------------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": with it, browsers send "Origin: null" on form posts and CSRF checks fail
+# (docs/adr/0005-referrer-policy-same-origin.md). Other sites still get no referrer.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {

@@ -79,7 +79,7 @@ def test_production_sends_hsts_and_security_headers(production_response):
     assert production_response["status"] == 200
     assert headers["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
     assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
 
 
@@ -103,7 +103,7 @@ def test_security_headers_on_every_response(client, db):
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
