@@ -44,16 +44,12 @@ run: install messages
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # DATABASE_URL wins; else the local PostgreSQL if it answers; else SQLite, with a warning.
+DB_URL = $(or $(DATABASE_URL),$(shell $(PYTHON) -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2).close()' 2>/dev/null && echo $(PG_URL)))
+WITH_DB = $(if $(DB_URL),DATABASE_URL=$(DB_URL),$(warning No DATABASE_URL and no PostgreSQL on 127.0.0.1:5432: using SQLite.))
+
 test: install messages
-	@if [ -z "$$DATABASE_URL" ]; then \
-	  if $(PY) -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2).close()' 2>/dev/null; then \
-	    export DATABASE_URL=$(PG_URL); \
-	  else \
-	    echo "WARNING: no DATABASE_URL and no PostgreSQL on 127.0.0.1:5432; testing on SQLite." >&2; \
-	  fi; \
-	fi; \
-	echo "Testing on $${DATABASE_URL:-SQLite}"; \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "Testing on $(if $(DB_URL),$(firstword $(subst :, ,$(DB_URL))),SQLite)"
+	@$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -65,6 +61,7 @@ format: install
 
 # Migrations in step with the models, and the production deployment checklist.
 check: install
+	mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(MAKE) --no-print-directory check-deploy
@@ -87,7 +84,7 @@ lock: install
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --generate-hashes --quiet -o requirements/dev.txt
 
 bench: install messages
-	$(PY) -m bench
+	@$(WITH_DB) $(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

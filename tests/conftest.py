@@ -46,7 +46,7 @@ PERSONAS = ["staff", "coordinator", "attorney", "other_attorney"]
 
 
 @pytest.fixture
-def client_for(client, request):
+def client_for(client, request, db):
     """A test client signed in as the named persona (or anonymous for "anonymous")."""
 
     def sign_in(persona: str):

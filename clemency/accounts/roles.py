@@ -36,15 +36,18 @@ def apply_role_permissions(apps, mapping: Mapping[str, Iterable[str]]) -> None:
     """Create the role groups and give each exactly the listed permissions.
 
     For data migrations: ``apps`` is the historical app registry, ``mapping`` a literal copy of
-    ROLE_PERMISSIONS as it stood when the migration was written.
+    ROLE_PERMISSIONS as it stood when the migration was written. With the live registry and
+    ROLE_PERMISSIONS it restores the groups, as tests that empty the database need.
     """
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations have run; make sure they exist now.
+    # Historical app configs have no models module, which create_permissions would skip.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

@@ -70,3 +70,17 @@ def test_refusal_page_is_translated(client_for):
     assert response.status_code == 403
     assert '<html lang="es"' in response.text
     assert "Not allowed" not in response.text
+
+
+@pytest.mark.django_db
+def test_apply_role_permissions_restores_emptied_groups():
+    from django.apps import apps
+
+    from clemency.accounts.roles import apply_role_permissions
+
+    Group.objects.all().delete()
+    apply_role_permissions(apps, ROLE_PERMISSIONS)
+    apply_role_permissions(apps, ROLE_PERMISSIONS)  # twice is harmless
+    assert Group.objects.count() == len(ROLE_PERMISSIONS)
+    assert apps.get_app_config("accounts").models_module is not None
+    test_groups_hold_exactly_the_role_permissions()

@@ -4,6 +4,9 @@ import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps
+
+from clemency.accounts.roles import ROLE_PERMISSIONS, apply_role_permissions
 
 # Headless Chromium must not try to reach the internet: this machine has no network.
 CHROMIUM_ARGS = [
@@ -46,3 +49,13 @@ def assert_accessible(axe):
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """Live-server tests empty the database after each test: put the role groups back first.
+
+    (Serialized rollback cannot be used: Django's connections are context-local, and Playwright's
+    event loop gives the test a different context from the one that set up the database.)
+    """
+    apply_role_permissions(apps, ROLE_PERMISSIONS)

@@ -7,10 +7,7 @@ from playwright.sync_api import Page, expect
 from clemency.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
@@ -102,8 +99,9 @@ def test_pages_load_no_blocked_resources(page: Page, live_server):
     problems = []
     page.on("console", lambda message: problems.append(message.text))
     page.on("requestfailed", lambda request: problems.append(request.url))
-    page.goto(live_server.url)
-    page.goto(live_server.url + "/accounts/login/")
+    for path in ("/", "/accounts/login/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
     assert problems == []
     background = page.evaluate(
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"

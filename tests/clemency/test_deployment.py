@@ -1,0 +1,178 @@
+"""docker-compose.yml and the Dockerfile agree with what the settings read.
+
+No Docker engine runs here, so the file is checked by reading it and by running the same commands
+with the same environment the containers would get.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+from deploy.make_secrets import make_secrets
+from tests.clemency.subprocess_env import ROOT, clean_environ, run_python
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ["migrate", "web", "worker"]
+# Values that must never be written into the compose file, only read from secret files.
+SECRET_NAMES = {
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "EMAIL_HOST_PASSWORD",
+    "POSTGRES_PASSWORD",
+}
+SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org"}
+
+
+def interpolate(value: str) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, with sample values for VAR."""
+
+    def replace(match: re.Match) -> str:
+        name, operator, word = match.group(1), match.group(2), match.group(3) or ""
+        if name in SAMPLE_VARIABLES:
+            return SAMPLE_VARIABLES[name]
+        assert operator != ":?", f"{name} is required by docker-compose.yml: add a sample value"
+        return word if operator == ":-" else ""
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", replace, str(value))
+
+
+def test_services():
+    assert set(SERVICES) == {"db", "s3", "migrate", "web", "worker"}
+    assert SERVICES["db"]["image"] == "postgres:16"
+    assert SERVICES["s3"]["image"].startswith("chrislusf/seaweedfs:")
+
+
+def test_only_the_web_port_is_published():
+    published = {name: s["ports"] for name, s in SERVICES.items() if "ports" in s}
+    assert published == {"web": ["127.0.0.1:8000:8000"]}
+
+
+def test_long_running_services_have_health_checks():
+    for name, service in SERVICES.items():
+        if name == "migrate":
+            assert service["restart"] == "no"
+        else:
+            assert service["healthcheck"]["test"][0] in {"CMD", "CMD-SHELL"}, name
+
+
+def test_app_waits_for_database_migrations_and_storage():
+    assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in ("web", "worker"):
+        depends = SERVICES[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["s3"]["condition"] == "service_healthy"
+
+
+def test_secrets_come_from_files_only():
+    declared = COMPOSE["secrets"]
+    for name, secret in declared.items():
+        assert set(secret) == {"file"}, name
+        assert secret["file"] == f"./secrets/{name}"
+    for name, service in SERVICES.items():
+        environment = service.get("environment", {})
+        assert not SECRET_NAMES & set(environment), f"{name} has a secret in plain text"
+        for key, value in environment.items():
+            if key.endswith("_FILE"):
+                secret = value.removeprefix("/run/secrets/")
+                assert secret in service["secrets"], f"{name}: {key} needs secret {secret}"
+                assert secret in declared
+
+
+def test_commands_exist():
+    assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    assert SERVICES["worker"]["command"] == ["python", "manage.py", "db_worker"]
+    assert "db_worker" in get_commands()
+    web = SERVICES["web"]["command"]
+    assert web[:2] == ["gunicorn", "clemency.wsgi:application"]
+    assert "--bind=0.0.0.0:8000" in web
+    s3 = SERVICES["s3"]["command"]
+    assert "-s3.config=/run/secrets/seaweedfs_s3_config" in s3
+    assert "-s3.port=8333" in s3
+
+
+def test_health_checks_use_the_app_probe():
+    test = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in test
+    assert "http://127.0.0.1:8333/healthz" in " ".join(SERVICES["s3"]["healthcheck"]["test"])
+
+
+@pytest.fixture(scope="module")
+def secrets_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("deploy") / "secrets"
+    make_secrets(directory)
+    return directory
+
+
+def test_make_secrets_is_consistent_and_private(secrets_dir):
+    assert secrets_dir.stat().st_mode & 0o777 == 0o700
+    password = (secrets_dir / "postgres_password").read_text().strip()
+    assert f"pardon:{password}@db:5432/pardon" in (secrets_dir / "database_url").read_text()
+    config = json.loads((secrets_dir / "seaweedfs_s3_config").read_text())
+    credentials = config["identities"][0]["credentials"][0]
+    assert credentials["accessKey"] == (secrets_dir / "s3_access_key_id").read_text().strip()
+    assert credentials["secretKey"] == (secrets_dir / "s3_secret_access_key").read_text().strip()
+    assert set(COMPOSE["secrets"]) == {path.name for path in secrets_dir.iterdir()}
+    before = (secrets_dir / "django_secret_key").read_text()
+    make_secrets(secrets_dir)
+    assert (secrets_dir / "django_secret_key").read_text() == before
+
+
+BOOT = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+call_command("check", "--deploy", "--fail-level", "WARNING")
+from clemency.env import NAMES
+print(json.dumps({
+    "names": sorted(NAMES),
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "host": settings.DATABASES["default"]["HOST"],
+    "documents": settings.STORAGES["documents"]["BACKEND"],
+    "endpoint": settings.STORAGES["documents"]["OPTIONS"]["endpoint_url"],
+    "ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+}))
+"""
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_compose_environment_boots_production_settings(service, secrets_dir, tmp_path):
+    environment = {
+        key: interpolate(value) for key, value in SERVICES[service]["environment"].items()
+    }
+    for key, value in list(environment.items()):
+        if key.endswith("_FILE"):
+            environment[key] = str(secrets_dir / Path(value).name)
+    env = clean_environ() | environment | {"VAR_DIR": str(tmp_path)}
+    result = run_python(BOOT, env)
+    assert result.returncode == 0, result.stderr
+    booted = json.loads(result.stdout.splitlines()[-1])
+
+    assert booted["engine"] == "django.db.backends.postgresql"
+    assert booted["host"] == "db"
+    assert booted["documents"] == "storages.backends.s3.S3Storage"
+    assert booted["endpoint"] == "http://s3:8333"
+    assert booted["ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    # Every variable compose sets is one the settings read: no typos, nothing dead.
+    read = set(booted["names"])
+    for key in environment:
+        assert key.removesuffix("_FILE") in read, f"settings never read {key}"
+
+
+def test_dockerfile_installs_the_hashed_lock_and_runs_unprivileged():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.12" in dockerfile
+    assert "--require-hashes --requirement requirements/base.txt" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert "compilemessages" in dockerfile
+    assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
+    base = (ROOT / "requirements" / "base.txt").read_text()
+    for package in ("gunicorn==", "django-tasks-db==", "psycopg==", "whitenoise=="):
+        assert package in base
