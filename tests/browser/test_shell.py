@@ -107,3 +107,22 @@ def test_pages_load_no_blocked_resources(page: Page, live_server):
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )
     assert background == "rgb(8, 58, 102)"  # the stylesheet loaded under the CSP
+
+
+def test_admin_site_works_under_the_content_security_policy(page: Page, live_server):
+    UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+    refused = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
+    page.goto(live_server.url + "/admin/")
+    expect(page).to_have_url(live_server.url + "/accounts/login/?next=/admin/")
+    page.get_by_label("Email address").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(live_server.url + "/admin/")
+    page.goto(live_server.url + "/admin/accounts/user/add/")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Email address")).to_be_visible()
+    assert refused == []
