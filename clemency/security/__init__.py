@@ -1,0 +1,11 @@
+"""Encryption at rest (DESIGN.md §4, §5, §8; SECURITY.md).
+
+The only package in the project that imports ``cryptography`` or handles key material. Everything
+else asks it to encrypt or decrypt and never sees a key.
+
+- keys.py         key providers: versioned KEKs, the blind-index key, the intake key pair
+- envelope.py     per-case data keys wrapped under a KEK; field values under a data key
+- streaming.py    segmented streaming encryption for documents
+- sealing.py      sealing a draft's key to the intake public key (HPKE); resume-code wrapping
+- blind_index.py  truncated HMACs for possible-duplicate lookups
+"""

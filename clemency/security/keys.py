@@ -1,0 +1,373 @@
+"""Key providers: versioned key-encryption keys (KEKs), the blind-index key, the intake key pair.
+
+The KEK interface is by operation (``wrap_key`` / ``unwrap_key``), not by handing out key bytes,
+so that a provider backed by Vault transit or a cloud KMS, where the KEK never leaves the service,
+fits the same interface. The local provider keeps keys in memory, loaded from a key directory
+(files of mode 0600 in a directory of mode 0700) or from the environment (``*_FILE`` secrets).
+
+Key directory layout (``manage.py keys init`` writes it)::
+
+    kek/0001.key   base64 of 32 random bytes; the highest version encrypts, every file decrypts
+    index.key      base64 of 32 random bytes, the blind-index HMAC key
+    intake.key     "<suite>:<base64>" the intake private key (staff side only)
+    intake.pub     "<suite>:<base64>" the intake public key (enough for a public-only intake)
+
+Environment: ``KEKS`` ("1:<base64>,2:<base64>"), ``BLIND_INDEX_KEY``, ``INTAKE_PRIVATE_KEY``,
+``INTAKE_PUBLIC_KEY``, each also as ``NAME_FILE``.
+"""
+
+import base64
+import binascii
+import os
+import secrets
+import stat
+import struct
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from clemency.security.errors import DecryptionError, KeyConfigurationError, KeyNotAvailable
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+_MLKEM_SEED_BYTES = 64
+_MLKEM_PUBLIC_BYTES = 1184
+_X25519_BYTES = 32
+
+
+def random_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def _b64decode(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyConfigurationError(f"{what} is not valid base64.") from None
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _symmetric(data: bytes, what: str) -> bytes:
+    if len(data) != KEY_BYTES:
+        raise KeyConfigurationError(f"{what} must be {KEY_BYTES} bytes.")
+    return data
+
+
+# --- The intake key pair ------------------------------------------------------------------------
+
+
+class IntakeSuite(StrEnum):
+    """The HPKE KEM used to seal submissions; recorded in every sealed blob."""
+
+    MLKEM768_X25519 = "mlkem768-x25519"
+    X25519 = "x25519"
+
+    @classmethod
+    def best_available(cls) -> "IntakeSuite":
+        from cryptography.hazmat.backends.openssl.backend import backend
+
+        return cls.MLKEM768_X25519 if backend.mlkem_supported() else cls.X25519
+
+
+@dataclass(frozen=True)
+class IntakePublicKey:
+    suite: IntakeSuite
+    raw: bytes = field(repr=False)
+
+    def hpke_key(self):
+        if self.suite is IntakeSuite.X25519:
+            return x25519.X25519PublicKey.from_public_bytes(self.raw)
+        mlkem_part, x_part = self.raw[:_MLKEM_PUBLIC_BYTES], self.raw[_MLKEM_PUBLIC_BYTES:]
+        return hpke.MLKEM768X25519PublicKey(
+            mlkem.MLKEM768PublicKey.from_public_bytes(mlkem_part),
+            x25519.X25519PublicKey.from_public_bytes(x_part),
+        )
+
+    def dumps(self) -> str:
+        return f"{self.suite.value}:{_b64encode(self.raw)}"
+
+
+@dataclass(frozen=True)
+class IntakePrivateKey:
+    suite: IntakeSuite
+    raw: bytes = field(repr=False)
+
+    @classmethod
+    def generate(cls, suite: IntakeSuite | None = None) -> "IntakePrivateKey":
+        suite = suite or IntakeSuite.best_available()
+        x_raw = x25519.X25519PrivateKey.generate().private_bytes_raw()
+        if suite is IntakeSuite.X25519:
+            return cls(suite, x_raw)
+        seed = mlkem.MLKEM768PrivateKey.generate().private_bytes_raw()
+        return cls(suite, seed + x_raw)
+
+    def _parts(self):
+        if self.suite is IntakeSuite.X25519:
+            return None, x25519.X25519PrivateKey.from_private_bytes(self.raw)
+        seed, x_raw = self.raw[:_MLKEM_SEED_BYTES], self.raw[_MLKEM_SEED_BYTES:]
+        return (
+            mlkem.MLKEM768PrivateKey.from_seed_bytes(seed),
+            x25519.X25519PrivateKey.from_private_bytes(x_raw),
+        )
+
+    def hpke_key(self):
+        mlkem_key, x_key = self._parts()
+        if mlkem_key is None:
+            return x_key
+        return hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
+
+    def public_key(self) -> IntakePublicKey:
+        mlkem_key, x_key = self._parts()
+        x_public = x_key.public_key().public_bytes_raw()
+        if mlkem_key is None:
+            return IntakePublicKey(self.suite, x_public)
+        return IntakePublicKey(self.suite, mlkem_key.public_key().public_bytes_raw() + x_public)
+
+    def dumps(self) -> str:
+        return f"{self.suite.value}:{_b64encode(self.raw)}"
+
+
+def _load_intake(text: str, what: str, cls):
+    suite_name, sep, encoded = text.strip().partition(":")
+    if not sep:
+        raise KeyConfigurationError(f"{what} must look like '<suite>:<base64>'.")
+    try:
+        suite = IntakeSuite(suite_name)
+    except ValueError:
+        raise KeyConfigurationError(f"{what} names an unknown suite.") from None
+    raw = _b64decode(encoded, what)
+    expected = {
+        (IntakePrivateKey, IntakeSuite.X25519): _X25519_BYTES,
+        (IntakePrivateKey, IntakeSuite.MLKEM768_X25519): _MLKEM_SEED_BYTES + _X25519_BYTES,
+        (IntakePublicKey, IntakeSuite.X25519): _X25519_BYTES,
+        (IntakePublicKey, IntakeSuite.MLKEM768_X25519): _MLKEM_PUBLIC_BYTES + _X25519_BYTES,
+    }[cls, suite]
+    if len(raw) != expected:
+        raise KeyConfigurationError(f"{what} has the wrong length for {suite.value}.")
+    return cls(suite, raw)
+
+
+# --- Providers ----------------------------------------------------------------------------------
+
+
+class KeyProvider:
+    """What the rest of clemency.security needs from a key store."""
+
+    def current_kek_version(self) -> int:
+        raise NotImplementedError
+
+    def kek_versions(self) -> list[int]:
+        raise NotImplementedError
+
+    def wrap_key(self, key: bytes, *, associated_data: bytes, version: int | None = None) -> bytes:
+        """Encrypt ``key`` under the KEK ``version`` (default: the current one)."""
+        raise NotImplementedError
+
+    def unwrap_key(self, wrapped: bytes, *, associated_data: bytes, version: int) -> bytes:
+        raise NotImplementedError
+
+    def index_key(self) -> bytes:
+        raise NotImplementedError
+
+    def intake_public_key(self) -> IntakePublicKey:
+        raise NotImplementedError
+
+    def intake_private_key(self) -> IntakePrivateKey:
+        raise NotImplementedError
+
+
+class LocalKeyProvider(KeyProvider):
+    """Keys held in process memory; KEK operations are AES-256-GCM."""
+
+    def __init__(
+        self,
+        *,
+        keks: dict[int, bytes],
+        index_key: bytes | None = None,
+        intake_private: IntakePrivateKey | None = None,
+        intake_public: IntakePublicKey | None = None,
+    ) -> None:
+        for version, key in keks.items():
+            if not 0 < version < 2**32:
+                raise KeyConfigurationError("KEK versions are whole numbers from 1.")
+            _symmetric(key, f"KEK {version}")
+        if index_key is not None:
+            _symmetric(index_key, "The blind-index key")
+        if intake_private and intake_public and intake_private.public_key() != intake_public:
+            raise KeyConfigurationError("The intake public key does not match the private key.")
+        self._keks = dict(keks)
+        self._index_key = index_key
+        self._intake_private = intake_private
+        self._intake_public = intake_public or (intake_private and intake_private.public_key())
+
+    def __repr__(self) -> str:
+        return f"<LocalKeyProvider KEK versions {self.kek_versions()}>"
+
+    def kek_versions(self) -> list[int]:
+        return sorted(self._keks)
+
+    def current_kek_version(self) -> int:
+        if not self._keks:
+            raise KeyNotAvailable("No key-encryption key is configured.")
+        return max(self._keks)
+
+    def _kek(self, version: int) -> AESGCM:
+        try:
+            return AESGCM(self._keks[version])
+        except KeyError:
+            raise KeyNotAvailable(f"KEK version {version} is not available.") from None
+
+    def wrap_key(self, key: bytes, *, associated_data: bytes, version: int | None = None) -> bytes:
+        version = self.current_kek_version() if version is None else version
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ad = associated_data + struct.pack(">I", version)
+        return nonce + self._kek(version).encrypt(nonce, key, ad)
+
+    def unwrap_key(self, wrapped: bytes, *, associated_data: bytes, version: int) -> bytes:
+        nonce, ciphertext = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
+        ad = associated_data + struct.pack(">I", version)
+        try:
+            return self._kek(version).decrypt(nonce, ciphertext, ad)
+        except InvalidTag:
+            raise DecryptionError("A wrapped key failed to decrypt.") from None
+
+    def index_key(self) -> bytes:
+        if self._index_key is None:
+            raise KeyNotAvailable("No blind-index key is configured.")
+        return self._index_key
+
+    def intake_public_key(self) -> IntakePublicKey:
+        if self._intake_public is None:
+            raise KeyNotAvailable("No intake public key is configured.")
+        return self._intake_public
+
+    def intake_private_key(self) -> IntakePrivateKey:
+        if self._intake_private is None:
+            raise KeyNotAvailable("No intake private key is configured here.")
+        return self._intake_private
+
+
+# --- The key directory --------------------------------------------------------------------------
+
+_KEK_DIR = "kek"
+
+
+def _read_secret_file(path: Path) -> str:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyConfigurationError(f"{path} is readable by others: chmod 600 it.")
+    return path.read_text(encoding="ascii")
+
+
+def _write_secret_file(path: Path, text: str) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(text + "\n")
+
+
+def kek_path(directory: Path, version: int) -> Path:
+    return directory / _KEK_DIR / f"{version:04d}.key"
+
+
+def load_directory(directory: Path) -> LocalKeyProvider:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KeyNotAvailable(
+            f"Key directory {directory} does not exist: run `manage.py keys init`."
+        )
+    keks = {}
+    for path in sorted((directory / _KEK_DIR).glob("*.key")):
+        try:
+            version = int(path.stem)
+        except ValueError:
+            raise KeyConfigurationError(f"{path.name}: KEK files are named NNNN.key.") from None
+        keks[version] = _symmetric(_b64decode(_read_secret_file(path), path.name), path.name)
+    index = directory / "index.key"
+    private = directory / "intake.key"
+    public = directory / "intake.pub"
+    return LocalKeyProvider(
+        keks=keks,
+        index_key=_symmetric(_b64decode(_read_secret_file(index), "index.key"), "index.key")
+        if index.exists()
+        else None,
+        intake_private=_load_intake(_read_secret_file(private), "intake.key", IntakePrivateKey)
+        if private.exists()
+        else None,
+        intake_public=_load_intake(
+            public.read_text(encoding="ascii"), "intake.pub", IntakePublicKey
+        )
+        if public.exists()
+        else None,
+    )
+
+
+def init_directory(directory: Path, *, suite: IntakeSuite | None = None) -> list[Path]:
+    """Create a complete key set; refuse to overwrite anything. Returns the files written."""
+    directory = Path(directory)
+    if (directory / _KEK_DIR).exists() or (directory / "index.key").exists():
+        raise KeyConfigurationError(f"{directory} already holds keys.")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    private = IntakePrivateKey.generate(suite)
+    files = {
+        kek_path(directory, 1): _b64encode(random_key()),
+        directory / "index.key": _b64encode(random_key()),
+        directory / "intake.key": private.dumps(),
+        directory / "intake.pub": private.public_key().dumps(),
+    }
+    for path, text in files.items():
+        _write_secret_file(path, text)
+    return list(files)
+
+
+def add_kek(directory: Path) -> int:
+    """Add a new KEK, one version above the highest; it becomes the current one."""
+    versions = load_directory(directory).kek_versions()
+    version = (max(versions) if versions else 0) + 1
+    _write_secret_file(kek_path(Path(directory), version), _b64encode(random_key()))
+    return version
+
+
+def remove_kek(directory: Path, version: int) -> None:
+    """Delete a retired KEK file. The caller checks that nothing is wrapped under it."""
+    provider = load_directory(directory)
+    if version not in provider.kek_versions():
+        raise KeyNotAvailable(f"KEK version {version} is not in {directory}.")
+    if version == provider.current_kek_version():
+        raise KeyConfigurationError("The current KEK cannot be retired; rotate first.")
+    kek_path(Path(directory), version).unlink()
+
+
+def load_environment() -> LocalKeyProvider:
+    from clemency.env import env_str
+
+    keks = {}
+    for item in env_str("KEKS", "").split(","):
+        if not item.strip():
+            continue
+        version, sep, encoded = item.strip().partition(":")
+        if not sep or not version.isdigit():
+            raise KeyConfigurationError("KEKS must look like '1:<base64>,2:<base64>'.")
+        keks[int(version)] = _b64decode(encoded, f"KEK {version}")
+    index = env_str("BLIND_INDEX_KEY", None)
+    private = env_str("INTAKE_PRIVATE_KEY", None)
+    public = env_str("INTAKE_PUBLIC_KEY", None)
+    return LocalKeyProvider(
+        keks=keks,
+        index_key=_b64decode(index, "BLIND_INDEX_KEY") if index else None,
+        intake_private=_load_intake(private, "INTAKE_PRIVATE_KEY", IntakePrivateKey)
+        if private
+        else None,
+        intake_public=_load_intake(public, "INTAKE_PUBLIC_KEY", IntakePublicKey)
+        if public
+        else None,
+    )

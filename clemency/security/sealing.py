@@ -1,0 +1,143 @@
+"""Protecting a draft's data key on the public side (DESIGN.md §4.1, §4.2).
+
+Sealed key (on submission)::
+
+    magic "CLMSEAL" | format version (1) | suite id (1) | HPKE ciphertext (enc | sealed key)
+
+HPKE (RFC 9180) base mode to the intake public key: hybrid ML-KEM-768 + X25519 when the installed
+cryptography offers it, X25519 otherwise; HKDF-SHA256; AES-256-GCM. The HPKE ``info`` binds the
+header and the caller's context (the draft UUID), so a sealed key moved to another draft fails.
+The public side can seal; only a holder of the intake private key can unseal.
+
+Code-wrapped key (while a draft is open)::
+
+    magic "CLMCODE" | format version (1) | iterations (4) | lanes (4) | memory KiB (4) | salt (16)
+    | nonce (12) | AES-256-GCM ciphertext of the key
+
+The wrapping key is Argon2id of the resume code, with the context as Argon2 associated data.
+"""
+
+import secrets
+import struct
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from clemency.security.errors import DecryptionError
+from clemency.security.keys import (
+    KEY_BYTES,
+    NONCE_BYTES,
+    IntakePrivateKey,
+    IntakePublicKey,
+    IntakeSuite,
+)
+
+SEAL_MAGIC = b"CLMSEAL"
+CODE_MAGIC = b"CLMCODE"
+FORMAT_VERSION = 1
+_SEAL_INFO = b"clemency/intake-seal/v1|"
+_SUITE_IDS = {IntakeSuite.MLKEM768_X25519: 1, IntakeSuite.X25519: 2}
+_KEMS = {
+    IntakeSuite.MLKEM768_X25519: hpke.KEM.MLKEM768_X25519,
+    IntakeSuite.X25519: hpke.KEM.X25519,
+}
+
+
+def _suite(suite: IntakeSuite) -> hpke.Suite:
+    return hpke.Suite(_KEMS[suite], hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+def seal_key(key: bytes, public_key: IntakePublicKey, *, context: bytes) -> bytes:
+    header = SEAL_MAGIC + bytes([FORMAT_VERSION, _SUITE_IDS[public_key.suite]])
+    sealed = _suite(public_key.suite).encrypt(
+        key, public_key.hpke_key(), info=_SEAL_INFO + header + context
+    )
+    return header + sealed
+
+
+def sealed_suite(blob: bytes) -> IntakeSuite:
+    """Which suite sealed this blob (no key needed)."""
+    header_size = len(SEAL_MAGIC) + 2
+    if len(blob) <= header_size or not blob.startswith(SEAL_MAGIC):
+        raise DecryptionError("Not a sealed key.")
+    if blob[len(SEAL_MAGIC)] != FORMAT_VERSION:
+        raise DecryptionError("A sealed key has an unknown format version.")
+    for suite, suite_id in _SUITE_IDS.items():
+        if blob[len(SEAL_MAGIC) + 1] == suite_id:
+            return suite
+    raise DecryptionError("A sealed key names an unknown suite.")
+
+
+def unseal_key(blob: bytes, private_key: IntakePrivateKey, *, context: bytes) -> bytes:
+    suite = sealed_suite(blob)
+    if suite is not private_key.suite:
+        raise DecryptionError("A sealed key was sealed to a different kind of intake key.")
+    header, sealed = blob[: len(SEAL_MAGIC) + 2], blob[len(SEAL_MAGIC) + 2 :]
+    try:
+        key = _suite(suite).decrypt(
+            sealed, private_key.hpke_key(), info=_SEAL_INFO + header + context
+        )
+    except (InvalidTag, ValueError):
+        raise DecryptionError("A sealed key failed to open.") from None
+    if len(key) != KEY_BYTES:
+        raise DecryptionError("A sealed key has the wrong length.")
+    return key
+
+
+@dataclass(frozen=True)
+class Argon2Parameters:
+    """Argon2id cost. The default (64 MiB, 3 passes) exceeds OWASP's minimum recommendation."""
+
+    iterations: int = 3
+    lanes: int = 4
+    memory_kib: int = 64 * 1024
+
+
+DEFAULT_ARGON2 = Argon2Parameters()
+_CODE_HEADER = struct.Struct(">7sBIII16s")
+
+
+def _code_key(code: str, salt: bytes, params: Argon2Parameters, context: bytes) -> bytes:
+    return Argon2id(
+        salt=salt,
+        length=KEY_BYTES,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+        ad=context,
+    ).derive(code.encode("utf-8"))
+
+
+def wrap_with_code(
+    key: bytes, code: str, *, context: bytes, params: Argon2Parameters = DEFAULT_ARGON2
+) -> bytes:
+    salt = secrets.token_bytes(16)
+    header = _CODE_HEADER.pack(
+        CODE_MAGIC, FORMAT_VERSION, params.iterations, params.lanes, params.memory_kib, salt
+    )
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    wrapping_key = _code_key(code, salt, params, context)
+    return header + nonce + AESGCM(wrapping_key).encrypt(nonce, key, header + context)
+
+
+def unwrap_with_code(blob: bytes, code: str, *, context: bytes) -> bytes:
+    """Raises DecryptionError for a wrong code, another context or a damaged blob."""
+    if len(blob) < _CODE_HEADER.size + NONCE_BYTES + 16 or not blob.startswith(CODE_MAGIC):
+        raise DecryptionError("Not a code-wrapped key.")
+    _magic, version, iterations, lanes, memory_kib, salt = _CODE_HEADER.unpack_from(blob)
+    if version != FORMAT_VERSION:
+        raise DecryptionError("A code-wrapped key has an unknown format version.")
+    params = Argon2Parameters(iterations, lanes, memory_kib)
+    if params.memory_kib > 1024 * 1024 or params.iterations > 32 or params.lanes > 64:
+        raise DecryptionError("A code-wrapped key asks for unreasonable Argon2 costs.")
+    header = blob[: _CODE_HEADER.size]
+    nonce = blob[_CODE_HEADER.size : _CODE_HEADER.size + NONCE_BYTES]
+    ciphertext = blob[_CODE_HEADER.size + NONCE_BYTES :]
+    try:
+        wrapping_key = _code_key(code, salt, params, context)
+        return AESGCM(wrapping_key).decrypt(nonce, ciphertext, header + context)
+    except (InvalidTag, ValueError):
+        raise DecryptionError("The code does not open this key.") from None
