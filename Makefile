@@ -37,6 +37,7 @@ messages: install
 
 run: install messages
 	mkdir -p var
+	$(PY) manage.py keys init --if-missing
 	$(PY) manage.py migrate --no-input
 	@test -s var/demo-password || $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > var/demo-password
 	@chmod 600 var/demo-password
@@ -67,7 +68,8 @@ check: install
 	$(MAKE) --no-print-directory check-deploy
 
 check-deploy: install
-	DJANGO_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	@test -d var/check-keys || $(PY) -c 'from clemency.security.keys import init_directory; init_directory("var/check-keys")'
+	KEY_DIR=var/check-keys DJANGO_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  ALLOWED_HOSTS=pardon.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

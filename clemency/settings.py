@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "django_tasks_db",
+    "clemency.security",
     "clemency.accounts",
     "intake",
     "cases",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "clemency.security.middleware.CaseKeyScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -207,6 +209,17 @@ STORAGES = {
 # Outside production, WhiteNoise serves straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# --- Encryption keys (clemency/security/keys.py, SECURITY.md) -------------------------------------
+
+# "directory": key files under KEY_DIR (mode 0600); "environment": KEKS, BLIND_INDEX_KEY,
+# INTAKE_PRIVATE_KEY, INTAKE_PUBLIC_KEY (each also as *_FILE).
+KEY_SOURCE = env_str("KEY_SOURCE", "directory")
+KEY_DIR = Path(env_str("KEY_DIR", str(VAR_DIR / "keys")))
+# Which keys this process must hold: "all" (one process does everything), "intake" (the public
+# side: only the intake public key) or "staff" (KEKs, blind-index key, intake private key).
+SITE_ROLE = env_str("SITE_ROLE", "all")
+BLIND_INDEX_BITS = env_int("BLIND_INDEX_BITS", 16)
 
 # --- Background tasks ---------------------------------------------------------------------------
 

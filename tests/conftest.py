@@ -3,13 +3,24 @@
 import os
 
 import pytest
+from django.test import override_settings
 
 from clemency.accounts.roles import Role
+from clemency.security.keys import init_directory
 from tests.factories import UserFactory
 
 # Playwright's synchronous API keeps an event loop in the test thread; Django's ORM would
 # otherwise refuse to run there. The live server itself runs in its own thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def key_directory(tmp_path_factory):
+    """A complete key set for the test session, as `manage.py keys init` makes it."""
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    init_directory(directory)
+    with override_settings(KEY_SOURCE="directory", KEY_DIR=directory):
+        yield directory
 
 
 @pytest.fixture(autouse=True)

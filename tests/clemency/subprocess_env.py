@@ -13,6 +13,8 @@ OURS = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
+    "KEY_DIR",
+    "KEY_SOURCE",
 }
 
 
@@ -23,6 +25,11 @@ def clean_environ() -> dict[str, str]:
 
 
 def production_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    from clemency.security.keys import init_directory
+
+    keys = tmp_path / "keys"
+    if not keys.exists():
+        init_directory(keys)
     env = clean_environ()
     env.update(
         DJANGO_ENV="production",
@@ -30,6 +37,7 @@ def production_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="pardon.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
+        KEY_DIR=str(keys),
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}

@@ -26,6 +26,9 @@ SECRET_NAMES = {
     "S3_SECRET_ACCESS_KEY",
     "EMAIL_HOST_PASSWORD",
     "POSTGRES_PASSWORD",
+    "KEKS",
+    "BLIND_INDEX_KEY",
+    "INTAKE_PRIVATE_KEY",
 }
 SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org"}
 
@@ -138,6 +141,7 @@ print(json.dumps({
     "documents": settings.STORAGES["documents"]["BACKEND"],
     "endpoint": settings.STORAGES["documents"]["OPTIONS"]["endpoint_url"],
     "ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "key_source": settings.KEY_SOURCE,
 }))
 """
 
@@ -160,6 +164,7 @@ def test_compose_environment_boots_production_settings(service, secrets_dir, tmp
     assert booted["documents"] == "storages.backends.s3.S3Storage"
     assert booted["endpoint"] == "http://s3:8333"
     assert booted["ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert booted["key_source"] == "environment"
     # Every variable compose sets is one the settings read: no typos, nothing dead.
     read = set(booted["names"])
     for key in environment:
@@ -171,7 +176,8 @@ def test_dockerfile_installs_the_hashed_lock_and_runs_unprivileged():
     assert "FROM python:3.12" in dockerfile
     assert "--require-hashes --requirement requirements/base.txt" in dockerfile
     assert "collectstatic" in dockerfile
-    assert "compilemessages" in dockerfile
+    assert "python -m clemency.i18n compile" in dockerfile
+    assert "ENV DJANGO_ENV=production" in dockerfile
     assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
     base = (ROOT / "requirements" / "base.txt").read_text()
     for package in ("gunicorn==", "django-tasks-db==", "psycopg==", "whitenoise=="):

@@ -1,0 +1,87 @@
+"""Cases and their parts. Personal data lives only in encrypted fields (DESIGN.md §5)."""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clemency.security.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+
+# Crockford's base-32 alphabet: no I, L, O or U, so a reference reads well aloud and on paper.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """Not sequential, not guessable: 40 random bits, written PP-XXXX-XXXX."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"PP-{body[:4]}-{body[4:]}"
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference)
+    state = models.CharField(_("state"), max_length=20, default="intake")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # The case's data key, wrapped under a key-encryption key (clemency.security.casekeys).
+    # Shredding sets wrapped_key to NULL: every encrypted value and document is then unreadable.
+    kek_version = models.PositiveIntegerField(null=True, editable=False)
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    data_key_version = models.PositiveSmallIntegerField(default=1, editable=False)
+    shredded_at = models.DateTimeField(_("shredded"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_shredded(self) -> bool:
+        return self.shredded_at is not None
+
+
+class Applicant(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="applicant")
+    legal_name = EncryptedTextField(_("legal name"))
+    other_names = EncryptedJSONField(_("other names"), null=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True)
+    a_number = EncryptedTextField(_("A-number"), null=True)
+    story = EncryptedTextField(_("story"), null=True)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+
+    def __str__(self) -> str:
+        # Never a name: this string can end up in logs and admin pages.
+        return f"applicant {self.pk}"
+
+    def encryption_case(self) -> Case:
+        return self.case
+
+
+class BlindIndex(models.Model):
+    """A truncated HMAC of a normalised value, only to flag possible duplicates."""
+
+    class Kind(models.TextChoices):
+        A_NUMBER = "a-number", _("A-number")
+        SURNAME_DOB = "surname-dob", _("surname and date of birth")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="blind_indexes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"])]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "value"], name="one_index_per_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} index of case {self.case_id}"  # never the value

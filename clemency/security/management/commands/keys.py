@@ -1,0 +1,126 @@
+"""Key management: init (development), rotate, rewrap, verify.
+
+manage.py keys init              create a key set in KEY_DIR (refuses to overwrite)
+manage.py keys rotate            add a KEK (key directory only), then rewrap
+manage.py keys rewrap            re-wrap every case key under the current KEK
+manage.py keys rotate --retire N ... and delete KEK N once no case key uses it
+manage.py keys verify            decrypt every encrypted value; non-zero exit on any failure
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from clemency.security import keys
+from clemency.security.casekeys import key_scope, rewrap
+from clemency.security.errors import SecurityError
+from clemency.security.fields import EncryptedField
+from clemency.security.provider import get_provider
+
+BATCH = 500
+
+
+def encrypted_models():
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+        if fields:
+            yield model, fields
+
+
+class Command(BaseCommand):
+    help = "Create, rotate and verify encryption keys."
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        init = sub.add_parser("init", help="create a key set in KEY_DIR (development)")
+        init.add_argument("--if-missing", action="store_true", help="do nothing if keys exist")
+        rotate = sub.add_parser("rotate", help="add a KEK and re-wrap every case key")
+        rotate.add_argument("--retire", type=int, metavar="VERSION", help="then delete this KEK")
+        sub.add_parser("rewrap", help="re-wrap every case key under the current KEK")
+        sub.add_parser("verify", help="decrypt everything; fail on any error")
+
+    def handle(self, *args, action: str, **options) -> None:
+        try:
+            getattr(self, f"do_{action}")(**options)
+        except SecurityError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _directory(self):
+        if settings.KEY_SOURCE != "directory":
+            raise CommandError(
+                "This needs KEY_SOURCE=directory; with environment keys, add the "
+                "new KEK to KEKS and run `keys rewrap`."
+            )
+        return settings.KEY_DIR
+
+    def do_init(self, *, if_missing: bool, **options) -> None:
+        directory = self._directory()
+        if if_missing and (directory / "index.key").exists():
+            self.stdout.write(f"Keys already present in {directory}.")
+            return
+        if settings.PRODUCTION:
+            self.stderr.write("Creating production keys: back up KEY_DIR safely, or lose all data.")
+        written = keys.init_directory(directory)
+        get_provider.cache_clear()
+        self.stdout.write(f"Created {len(written)} key files in {directory} (mode 0600).")
+
+    def do_rotate(self, *, retire: int | None, **options) -> None:
+        directory = self._directory()
+        version = keys.add_kek(directory)
+        get_provider.cache_clear()
+        self.stdout.write(f"Added KEK version {version}.")
+        self.do_rewrap()
+        if retire is not None:
+            self._retire(directory, retire)
+
+    def _retire(self, directory, version: int) -> None:
+        from cases.models import Case
+
+        in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
+        if in_use:
+            raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
+        keys.remove_kek(directory, version)
+        get_provider.cache_clear()
+        self.stdout.write(f"Retired KEK version {version}.")
+
+    def do_rewrap(self, **options) -> None:
+        from cases.models import Case
+
+        current = get_provider().current_kek_version()
+        done = 0
+        while True:
+            with transaction.atomic(), key_scope():
+                batch = list(
+                    Case.objects.select_for_update()
+                    .filter(wrapped_key__isnull=False)
+                    .exclude(kek_version=current)
+                    .order_by("pk")[:BATCH]
+                )
+                for case in batch:
+                    rewrap(case)
+                    case.save(update_fields=["kek_version", "wrapped_key"])
+            done += len(batch)
+            if len(batch) < BATCH:
+                break
+        self.stdout.write(f"Re-wrapped {done} case keys under KEK version {current}.")
+
+    def do_verify(self, **options) -> None:
+        failures = 0
+        for model, fields in encrypted_models():
+            checked = 0
+            with key_scope():
+                for row in model._default_manager.iterator(chunk_size=BATCH):
+                    for field in fields:
+                        if field.raw_value(row) is None:
+                            continue
+                        try:
+                            getattr(row, field.attname)
+                            checked += 1
+                        except SecurityError as exc:
+                            failures += 1
+                            self.stderr.write(f"{field.label} row {row.pk}: {type(exc).__name__}")
+            self.stdout.write(f"{model._meta.label}: {checked} values decrypted.")
+        if failures:
+            raise CommandError(f"{failures} values failed to decrypt.")
+        self.stdout.write("All encrypted values decrypt.")

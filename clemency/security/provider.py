@@ -1,0 +1,53 @@
+"""The configured key provider, and the keys each kind of process must hold."""
+
+import functools
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from clemency.security.errors import SecurityError
+from clemency.security.keys import KeyProvider, load_directory, load_environment
+
+ROLES = {"all", "intake", "staff"}
+
+
+@functools.cache
+def get_provider() -> KeyProvider:
+    if settings.KEY_SOURCE == "environment":
+        return load_environment()
+    if settings.KEY_SOURCE == "directory":
+        return load_directory(settings.KEY_DIR)
+    raise SecurityError("KEY_SOURCE must be 'directory' or 'environment'.")
+
+
+@receiver(setting_changed)
+def _forget_provider(*, setting: str, **kwargs) -> None:
+    if setting in {"KEY_SOURCE", "KEY_DIR"}:
+        get_provider.cache_clear()
+
+
+def check_keys() -> list[str]:
+    """What is missing for this process's SITE_ROLE; an empty list when all is in place."""
+    role = settings.SITE_ROLE
+    if role not in ROLES:
+        return [f"SITE_ROLE must be one of {sorted(ROLES)}."]
+    get_provider.cache_clear()
+    try:
+        provider = get_provider()
+    except SecurityError as exc:
+        return [str(exc)]
+    needed = {"intake public key": provider.intake_public_key}
+    if role in {"all", "staff"}:
+        needed |= {
+            "key-encryption key": provider.current_kek_version,
+            "blind-index key": provider.index_key,
+            "intake private key": provider.intake_private_key,
+        }
+    problems = []
+    for name, get in needed.items():
+        try:
+            get()
+        except SecurityError:
+            problems.append(f"no {name} is configured.")
+    return problems
