@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from clemency.security.keys import IntakePrivateKey, random_key  # noqa: E402
+from clemency.security.keys import IntakePrivateKey, random_key
 
 
 def _write(directory: Path, name: str, value: str) -> None:
