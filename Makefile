@@ -35,17 +35,21 @@ install: $(STAMP)
 messages: install
 	$(PY) -m clemency.i18n compile
 
+# Always the local SQLite database in development mode, whatever the shell has exported.
+RUN_ENV := DJANGO_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/var/db.sqlite3 KEY_SOURCE=directory KEY_DIR=$(CURDIR)/var/keys
+
 run: install messages
 	mkdir -p var
-	$(PY) manage.py keys init --if-missing
-	$(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py keys init --if-missing
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	@test -s var/demo-password || $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > var/demo-password
 	@chmod 600 var/demo-password
-	DEMO_PASSWORD="$$(cat var/demo-password)" $(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) DEMO_PASSWORD="$$(cat var/demo-password)" $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# DATABASE_URL wins; else the local PostgreSQL if it answers; else SQLite, with a warning.
-DB_URL = $(or $(DATABASE_URL),$(shell $(PYTHON) -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2).close()' 2>/dev/null && echo $(PG_URL)))
+# DATABASE_URL wins; else the local PostgreSQL if it lets user postgres in; else SQLite, with a
+# warning.
+DB_URL = $(or $(DATABASE_URL),$(shell $(PY) -c 'import psycopg; psycopg.connect("$(PG_URL:/clemency=/postgres)", connect_timeout=3).close()' 2>/dev/null && echo $(PG_URL)))
 WITH_DB = $(if $(DB_URL),DATABASE_URL=$(DB_URL),$(warning No DATABASE_URL and no PostgreSQL on 127.0.0.1:5432: using SQLite.))
 
 test: install messages

@@ -25,7 +25,7 @@ REQUIRED = _Missing()
 NAMES: set[str] = set()
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def _raw(name: str) -> str | None:
@@ -57,8 +57,9 @@ def env_str[T](name: str, default: str | T | _Missing = REQUIRED) -> str | T:
 
 
 def env_bool(name: str, default: bool | _Missing = REQUIRED) -> bool:
+    """An empty value counts as unset, so that `${VAR:-}` in compose keeps the safe default."""
     value = _raw(name)
-    if value is None:
+    if value is None or value.strip() == "":
         if isinstance(default, _Missing):
             raise _missing(name)
         return default

@@ -1,15 +1,48 @@
-"""Error reports that cannot carry what people told us."""
+"""Error reports and log lines that cannot carry what people told us.
 
-from django.views.debug import SafeExceptionReporterFilter
+Django's reports (debug pages, e-mails to ADMINS) and logged tracebacks include request values,
+local variables and exception messages, and a database error message can quote the row it failed
+on. Here a report keeps what is needed to find the bug (the exception type, the stack, the names
+of parameters and variables, the path) and withholds every value.
+"""
+
+import logging
+import traceback
+
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+
+WITHHELD = "[withheld]"
+# Request metadata that is about the server and the request's shape, never about a person.
+SAFE_META = {
+    "CONTENT_LENGTH",
+    "CONTENT_TYPE",
+    "PATH_INFO",
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "wsgi.url_scheme",
+}
+
+
+def describe(exc: BaseException) -> str:
+    kind = type(exc)
+    return f"{kind.__module__}.{kind.__qualname__} (message withheld)"
+
+
+class _Withheld:
+    """Stands in for an exception in a report: its type, never its message."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.text = describe(exc)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ConfidentialExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Cleanse every POST value and every local variable, in every mode.
-
-    Django's default filter only hides what views mark as sensitive and only when DEBUG is off.
-    Here any form may hold immigration or criminal history, and any frame may hold a decrypted
-    value, so reports keep the names and drop all the values.
-    """
+    """Cleanse every POST value, cookie and local variable, in every mode (not only DEBUG off)."""
 
     def is_active(self, request):
         return True
@@ -19,5 +52,47 @@ class ConfidentialExceptionReporterFilter(SafeExceptionReporterFilter):
             return {}
         return dict.fromkeys(request.POST, self.cleansed_substitute)
 
+    def get_safe_cookies(self, request):
+        return dict.fromkeys(getattr(request, "COOKIES", {}), self.cleansed_substitute)
+
+    def get_safe_request_meta(self, request):
+        meta = getattr(request, "META", {})
+        return {
+            name: value if name in SAFE_META else self.cleansed_substitute
+            for name, value in meta.items()
+        }
+
     def get_traceback_frame_variables(self, request, tb_frame):
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+
+class ConfidentialExceptionReporter(ExceptionReporter):
+    """Withhold the exception message, query values, upload names and the query string."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if "exception_value" in data:
+            data["exception_value"] = WITHHELD
+        data.pop("exception_notes", None)
+        data["unicode_hint"] = ""
+        if self.request is not None:
+            data["request_GET_items"] = [(name, WITHHELD) for name in self.request.GET]
+            data["request_FILES_items"] = [(name, WITHHELD) for name in self.request.FILES]
+            data["request_insecure_uri"] = self.request.path
+        for frame in data.get("frames", []):
+            if frame.get("exc_cause") is not None:
+                frame["exc_cause"] = _Withheld(frame["exc_cause"])
+        return data
+
+
+class RedactingFormatter(logging.Formatter):
+    """Log tracebacks with their frames and exception types, without exception messages."""
+
+    def formatException(self, ei) -> str:
+        _kind, exc, tb = ei
+        parts = []
+        while exc is not None:
+            parts.insert(0, "".join(traceback.format_tb(tb)) + describe(exc))
+            exc = exc.__cause__ or exc.__context__
+            tb = exc.__traceback__ if exc is not None else None
+        return "Traceback (most recent call last):\n" + "\nwhich was raised from\n".join(parts)

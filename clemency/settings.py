@@ -27,6 +27,10 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+if PRODUCTION and DEBUG:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJANGO_DEBUG cannot be on in production.")
 
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY")
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "django_tasks_db",
+    "clemency",
     "clemency.security",
     "clemency.accounts",
     "intake",
@@ -267,7 +272,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
-# Error reports never carry request bodies or local variables (clemency/reporting.py).
+# Error reports and logged tracebacks never carry values (clemency/reporting.py).
+DEFAULT_EXCEPTION_REPORTER = "clemency.reporting.ConfidentialExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "clemency.reporting.ConfidentialExceptionReporterFilter"
 
 if PRODUCTION:
@@ -291,7 +297,12 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "clemency.reporting.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "mail_admins": {

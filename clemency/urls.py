@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.views.decorators.http import require_safe
@@ -12,7 +13,13 @@ admin.site.site_header = admin.site.site_title = "Pardon Project"
 @login_not_required
 @require_safe
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """One sign-in page for everybody, the admin site included."""
+    """One sign-in page for everybody, the admin site included.
+
+    Someone already signed in arrives here only when the admin site refused them: say so,
+    instead of sending them to sign in again (which would send them straight back).
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
     return redirect_to_login(
         request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login")
     )

@@ -6,6 +6,7 @@ borrowed from Django's catalogues, so the wording stays plain and the same in ev
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from clemency.accounts.models import User
@@ -53,7 +54,24 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Queue the e-mail instead of sending it during the request.
+
+    The answer then takes the same time whether or not the address has an account, and the
+    e-mail is written in the account's language, not the requester's.
+    """
+
     email = _email_field()
+
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs) -> None:
+        from clemency.accounts.tasks import send_password_reset
+
+        domain = domain_override or request.get_host()
+        for user in self.get_users(self.cleaned_data["email"]):
+            transaction.on_commit(
+                lambda pk=user.pk: send_password_reset.enqueue(
+                    user_id=pk, domain=domain, use_https=use_https
+                )
+            )
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

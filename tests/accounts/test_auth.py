@@ -70,8 +70,9 @@ def test_logout_needs_post_and_ends_the_session(client, staff):
     assert client.get(reverse("cases:screening")).status_code == 302
 
 
-def test_password_reset_round_trip(client, attorney):
-    response = client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+def test_password_reset_round_trip(client, attorney, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password-reset"), {"email": attorney.email})
     assert response.url == reverse("accounts:password-reset-done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -85,16 +86,48 @@ def test_password_reset_round_trip(client, attorney):
     assert client.login(email=attorney.email, password=new_password)
 
 
-def test_password_reset_for_unknown_address_says_the_same(client, db):
-    response = client.post(reverse("accounts:password-reset"), {"email": "nobody@example.org"})
+def test_password_reset_for_unknown_address_says_the_same(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password-reset"), {"email": "nobody@example.org"})
     assert response.url == reverse("accounts:password-reset-done")
     assert mail.outbox == []
 
 
-def test_password_reset_mail_follows_the_language(client, attorney):
-    client.cookies["django_language"] = "fr"
-    client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+def test_password_reset_mail_is_in_the_accounts_language(
+    client, attorney, django_capture_on_commit_callbacks
+):
+    attorney.language = "fr"
+    attorney.save()
+    client.cookies["django_language"] = "es"  # the requester's browser language does not matter
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+    from django.utils import translation
+
+    with translation.override("fr"):
+        expected = translation.gettext(
+            "If it was not you, you can ignore this email. Your password stays the same."
+        )
     assert "Someone asked" not in mail.outbox[0].body
+    assert expected in mail.outbox[0].body
+    assert expected.startswith("Si")
+
+
+def test_password_reset_task_arguments_carry_no_address_or_token(
+    client, attorney, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from clemency.accounts.tasks import send_password_reset
+
+    with (
+        mock.patch.object(type(send_password_reset), "enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post(reverse("accounts:password-reset"), {"email": attorney.email})
+    (call,) = enqueue.call_args_list
+    assert call.kwargs == {"user_id": attorney.pk, "domain": "testserver", "use_https": False}
 
 
 def test_password_change_mismatch_keeps_user_on_form(client, staff):

@@ -84,3 +84,11 @@ def test_apply_role_permissions_restores_emptied_groups():
     assert Group.objects.count() == len(ROLE_PERMISSIONS)
     assert apps.get_app_config("accounts").models_module is not None
     test_groups_hold_exactly_the_role_permissions()
+
+
+@pytest.mark.parametrize("persona", ["staff", "coordinator", "attorney"])
+def test_admin_site_refuses_role_users_without_a_loop(client_for, persona):
+    client = client_for(persona)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) <= 2

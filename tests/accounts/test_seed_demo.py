@@ -16,7 +16,7 @@ EXPECTED = {
 @pytest.mark.django_db
 def test_seed_demo_creates_users_in_their_groups(monkeypatch, capsys):
     monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
-    call_command("seed_demo")
+    call_command("seed_demo", any_database=True)
     for email, role in EXPECTED.items():
         user = authenticate(email=email, password="demo password 1")
         assert user is not None, email
@@ -28,15 +28,15 @@ def test_seed_demo_creates_users_in_their_groups(monkeypatch, capsys):
 @pytest.mark.django_db
 def test_seed_demo_twice_is_harmless(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", any_database=True)
+    call_command("seed_demo", any_database=True)
     assert User.objects.count() == len(EXPECTED) + 1
 
 
 @pytest.mark.django_db
 def test_seed_demo_generates_and_prints_a_password(monkeypatch, capsys):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    call_command("seed_demo")
+    call_command("seed_demo", any_database=True)
     password = capsys.readouterr().out.split("password: ")[1].strip()
     assert len(password) >= 12
     assert authenticate(email="staff@example.org", password=password)
@@ -46,5 +46,17 @@ def test_seed_demo_generates_and_prints_a_password(monkeypatch, capsys):
 def test_seed_demo_refuses_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", any_database=True)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_server_database_unless_asked():
+    from unittest import mock
+
+    from django.db import connection
+
+    server = {"ENGINE": "django.db.backends.postgresql"}
+    with mock.patch.dict(connection.settings_dict, server), pytest.raises(CommandError):
         call_command("seed_demo")
     assert not User.objects.exists()

@@ -100,6 +100,14 @@ def test_commands_exist():
     assert "-s3.port=8333" in s3
 
 
+def test_worker_health_check_is_the_queue_check():
+    assert SERVICES["worker"]["healthcheck"]["test"][1:4] == [
+        "python",
+        "manage.py",
+        "worker_health",
+    ]
+
+
 def test_health_checks_use_the_app_probe():
     test = " ".join(SERVICES["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/healthz" in test

@@ -61,3 +61,8 @@ def test_lists(monkeypatch):
     assert env_list("SAMPLE_LIST") == ["a.example", "b.example"]
     monkeypatch.setenv("SAMPLE_LIST", "")
     assert env_list("SAMPLE_LIST", ["x"]) == ["x"]
+
+
+def test_empty_boolean_keeps_the_default(monkeypatch):
+    monkeypatch.setenv("SAMPLE_FLAG", "")
+    assert env_bool("SAMPLE_FLAG", True) is True

@@ -1,27 +1,67 @@
+import logging
+import sys
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.test import RequestFactory
-from django.views.debug import ExceptionReporter
+
+from clemency.reporting import ConfidentialExceptionReporter, RedactingFormatter
 
 # Built at run time so that the source lines shown in a report do not contain it.
 MARKER = "-".join(["Maria", "Marker", "A123456789"])
 
 
-def _report(post: dict) -> str:
-    request = RequestFactory().post("/intake/", post)
+def _raise_chained():
+    try:
+        raise ValueError(f"cause mentions {MARKER}")
+    except ValueError as cause:
+        raise IntegrityError(f"Key (a_number)=({MARKER}) already exists.") from cause
+
+
+def _report(request) -> str:
     secret_local = MARKER  # noqa: F841 - a decrypted value in a frame's locals
     try:
-        raise ValueError("boom")
-    except ValueError as exc:
-        reporter = ExceptionReporter(request, type(exc), exc, exc.__traceback__)
+        _raise_chained()
+    except IntegrityError as exc:
+        reporter = ConfidentialExceptionReporter(request, type(exc), exc, exc.__traceback__)
         return reporter.get_traceback_text() + reporter.get_traceback_html()
 
 
-def test_error_reports_hide_post_values_and_locals(settings):
+def _hostile_request():
+    upload = SimpleUploadedFile(f"{MARKER}.pdf", b"%PDF-1.7")
+    request = RequestFactory().post(
+        f"/intake/?code={MARKER}&name={MARKER}",
+        {"a_number": MARKER, "story": MARKER, "file": upload},
+        HTTP_REFERER=f"https://pardon.example.org/intake/?q={MARKER}",
+        HTTP_COOKIE=f"sessionid={MARKER}",
+    )
+    request.COOKIES["sessionid"] = MARKER
+    return request
+
+
+def test_reports_withhold_every_value(settings):
     settings.DEBUG = True  # filtering must not depend on DEBUG
-    report = _report({"a_number": MARKER, "story": MARKER})
+    report = _report(_hostile_request())
     assert MARKER not in report
-    assert "a_number" in report  # names stay, for debugging
+    for name in ("a_number", "story", "code", "IntegrityError", "secret_local"):
+        assert name in report  # names and types stay, for debugging
 
 
-def test_error_reports_hide_values_in_production_mode(settings):
+def test_reports_withhold_values_when_debug_is_off(settings):
     settings.DEBUG = False
-    assert MARKER not in _report({"name": MARKER})
+    assert MARKER not in _report(_hostile_request())
+
+
+def test_logged_tracebacks_withhold_messages():
+    try:
+        _raise_chained()
+    except IntegrityError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Error: %s", ("/intake/",), exc_info
+    )
+    text = RedactingFormatter("%(message)s").format(record)
+    assert MARKER not in text
+    assert "django.db.utils.IntegrityError (message withheld)" in text
+    assert "ValueError (message withheld)" in text
+    assert "_raise_chained" in text

@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from clemency.accounts.models import User
 from clemency.accounts.roles import Role
@@ -26,9 +26,22 @@ DEMO_ADMIN = "admin@example.org"
 class Command(BaseCommand):
     help = "Create demo users in their role groups. Password from DEMO_PASSWORD, else generated."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--any-database",
+            action="store_true",
+            help="also seed a database that is not a local SQLite file",
+        )
+
+    def handle(self, *args, any_database: bool, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run in production (DJANGO_ENV=production).")
+        engine = connection.settings_dict["ENGINE"]
+        if not any_database and not engine.endswith("sqlite3"):
+            raise CommandError(
+                "seed_demo creates an administrator with a known password: it only seeds the local "
+                "SQLite database unless given --any-database."
+            )
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         with transaction.atomic():
             for email, role in DEMO_USERS:
