@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "clemency",
     "clemency.security",
+    "clemency.audit",
     "clemency.accounts",
     "intake",
     "cases",

@@ -1,0 +1,54 @@
+"""Writing and checking the audit log. Call ``record`` inside the transaction of the action."""
+
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from clemency.audit.models import GENESIS, AuditEvent, AuditHead
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    case_id: UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event. ``data`` holds ids, states and reasons only, never personal values."""
+    with transaction.atomic():
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            sequence=head.count + 1,
+            at=timezone.now(),
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            case_id=case_id,
+            data=data or {},
+            previous_hash=head.last_hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        head.count, head.last_hash = event.sequence, event.hash
+        head.save(update_fields=["count", "last_hash"])
+    return event
+
+
+def verify_chain() -> tuple[int, list[int]]:
+    """(events checked, sequences where the chain breaks)."""
+    previous, expected_sequence, broken, checked = GENESIS, 1, [], 0
+    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
+        checked += 1
+        if (
+            event.sequence != expected_sequence
+            or event.previous_hash != previous
+            or event.compute_hash() != event.hash
+        ):
+            broken.append(event.sequence)
+        previous, expected_sequence = event.hash, event.sequence + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.count != checked or head.last_hash != previous):
+        broken.append(checked + 1)
+    return checked, broken
