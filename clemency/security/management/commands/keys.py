@@ -38,6 +38,8 @@ class Command(BaseCommand):
         rotate = sub.add_parser("rotate", help="add a KEK and re-wrap every case key")
         rotate.add_argument("--retire", type=int, metavar="VERSION", help="then delete this KEK")
         sub.add_parser("rewrap", help="re-wrap every case key under the current KEK")
+        retire = sub.add_parser("retire", help="delete a KEK that no case key uses any more")
+        retire.add_argument("version", type=int)
         sub.add_parser("verify", help="decrypt everything; fail on any error")
 
     def handle(self, *args, action: str, **options) -> None:
@@ -72,11 +74,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Added KEK version {version}.")
         self.do_rewrap()
         if retire is not None:
-            self._retire(directory, retire)
+            self.do_retire(version=retire)
 
-    def _retire(self, directory, version: int) -> None:
+    def do_retire(self, *, version: int, **options) -> None:
         from cases.models import Case
 
+        directory = self._directory()
         in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
         if in_use:
             raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
