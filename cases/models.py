@@ -3,6 +3,7 @@
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,44 @@ class Applicant(models.Model):
     def __str__(self) -> str:
         # Never a name: this string can end up in logs and admin pages.
         return f"applicant {self.pk}"
+
+    def encryption_case(self) -> Case:
+        return self.case
+
+
+class Document(models.Model):
+    """A stored file. The contents are stream-encrypted under the case key (stored under a random
+    object name); the original file name and type are encrypted fields."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATE_OF_DISPOSITION = "disposition", _("certificate of disposition")
+        RAP_SHEET = "rap_sheet", _("rap sheet")
+        IMMIGRATION = "immigration", _("immigration papers")
+        SUPPORT_LETTER = "support_letter", _("support letter")
+        DRAFT_PETITION = "draft_petition", _("draft petition")
+        FINAL_PETITION = "final_petition", _("final petition")
+        BUREAU_CORRESPONDENCE = "bureau", _("correspondence from the Clemency Bureau")
+        OTHER = "other", _("other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    object_name = models.CharField(max_length=200, unique=True, editable=False)
+    original_name = EncryptedTextField(_("file name"))
+    content_type = EncryptedTextField(_("file type"))
+    size = models.PositiveBigIntegerField(_("size"), editable=False)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} document {self.pk}"  # never the file name
 
     def encryption_case(self) -> Case:
         return self.case

@@ -175,6 +175,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 DOCUMENT_STORAGE = env_str("DOCUMENT_STORAGE", "local")
 if DOCUMENT_STORAGE == "s3":
+    from boto3.s3.transfer import TransferConfig
+
+    # Multipart uploads in 5 MiB parts, at most two in memory: memory stays flat per upload.
+    _transfer = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=2)
+    _transfer.max_in_memory_upload_chunks = 2
     _documents = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -186,6 +191,7 @@ if DOCUMENT_STORAGE == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            "transfer_config": _transfer,
         },
     }
 elif DOCUMENT_STORAGE == "local":
@@ -212,6 +218,10 @@ STORAGES = {
         ),
     },
 }
+# Uploaded files are accepted only by views that install the encrypting upload handler
+# (clemency.security.storage); anywhere else a file is dropped before a byte of it is stored.
+FILE_UPLOAD_HANDLERS = ["clemency.security.storage.RefuseFilesUploadHandler"]
+
 # Outside production, WhiteNoise serves straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION

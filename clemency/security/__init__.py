@@ -6,6 +6,8 @@ else asks it to encrypt or decrypt and never sees a key.
 - keys.py         key providers: versioned KEKs, the blind-index key, the intake key pair
 - envelope.py     per-case data keys wrapped under a KEK; field values under a data key
 - streaming.py    segmented streaming encryption for documents
+- storage.py      encrypted documents over any Django storage (disk, S3); the upload handler
+- fields.py       encrypted model fields; casekeys.py the per-request case-key cache
 - sealing.py      sealing a draft's key to the intake public key (HPKE); resume-code wrapping
 - blind_index.py  truncated HMACs for possible-duplicate lookups
 """

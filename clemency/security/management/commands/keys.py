@@ -124,6 +124,32 @@ class Command(BaseCommand):
                             failures += 1
                             self.stderr.write(f"{field.label} row {row.pk}: {type(exc).__name__}")
             self.stdout.write(f"{model._meta.label}: {checked} values decrypted.")
+        failures += self._verify_documents()
         if failures:
-            raise CommandError(f"{failures} values failed to decrypt.")
-        self.stdout.write("All encrypted values decrypt.")
+            raise CommandError(f"{failures} values or documents failed to decrypt.")
+        self.stdout.write("All encrypted values and documents decrypt.")
+
+    def _verify_documents(self) -> int:
+        from cases.models import Document
+        from clemency.security.casekeys import case_key
+        from clemency.security.storage import EncryptedDocumentStorage
+
+        storage = EncryptedDocumentStorage()
+        checked = failures = size = 0
+        with key_scope():
+            for document in Document.objects.select_related("case").iterator(chunk_size=BATCH):
+                key = case_key(document.case)
+                try:
+                    for segment in storage.open_plaintext(
+                        document.object_name,
+                        key=key.key,
+                        case_id=document.case_id,
+                        document_id=document.pk,
+                    ):
+                        size += len(segment)
+                    checked += 1
+                except (SecurityError, OSError) as exc:
+                    failures += 1
+                    self.stderr.write(f"document {document.pk}: {type(exc).__name__}")
+        self.stdout.write(f"Documents: {checked} decrypted ({size} bytes).")
+        return failures

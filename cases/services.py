@@ -1,0 +1,185 @@
+"""Workflows across the case models (DESIGN.md §9).
+
+Every function is keyword-only, typed and atomic, writes its audit event in the same transaction,
+and leaves side effects on storage for after the commit. Audit data carries ids, kinds and reason
+codes, never personal values.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Applicant, BlindIndex, Case, Document
+from clemency.audit.log import record
+from clemency.security import casekeys
+from clemency.security.blind_index import (
+    IndexKind,
+    blind_index,
+    normalize_a_number,
+    normalize_surname_dob,
+)
+from clemency.security.provider import get_provider
+from clemency.security.storage import EncryptedDocumentStorage
+
+logger = logging.getLogger(__name__)
+
+
+class CaseError(Exception):
+    """A rule of the case workflow refused the action; the message is safe to show."""
+
+
+def document_storage() -> EncryptedDocumentStorage:
+    return EncryptedDocumentStorage()
+
+
+def case_create(*, actor=None, data_key: bytes | None = None) -> Case:
+    """A new case with its own data key (or, when opening a submission, the draft's key)."""
+    case = Case(id=uuid.uuid4())
+    if data_key is None:
+        casekeys.issue_case_key(case)
+    else:
+        casekeys.adopt_case_key(case, data_key)
+    with transaction.atomic():
+        case.save(force_insert=True)
+        record("case.created", actor=actor, case_id=case.pk)
+    return case
+
+
+def case_set_identity_indexes(
+    *, case: Case, a_number: str | None, surname: str | None, date_of_birth: date | None
+) -> None:
+    """Replace the case's blind indexes (possible-duplicate checks) from its identity facts."""
+    key, bits = get_provider().index_key(), settings.BLIND_INDEX_BITS
+    rows = []
+    if a_number:
+        try:
+            normalized = normalize_a_number(a_number)
+        except ValueError:
+            normalized = None
+        if normalized:
+            value = blind_index(IndexKind.A_NUMBER, normalized, key=key, bits=bits)
+            rows.append(BlindIndex(case=case, kind=BlindIndex.Kind.A_NUMBER, value=value))
+    if surname and date_of_birth:
+        try:
+            normalized = normalize_surname_dob(surname, date_of_birth)
+        except ValueError:
+            normalized = None
+        if normalized:
+            value = blind_index(IndexKind.SURNAME_DOB, normalized, key=key, bits=bits)
+            rows.append(BlindIndex(case=case, kind=BlindIndex.Kind.SURNAME_DOB, value=value))
+    with transaction.atomic():
+        case.blind_indexes.all().delete()
+        BlindIndex.objects.bulk_create(rows)
+
+
+def possible_duplicates(case: Case) -> QuerySet[Case]:
+    """Other live cases sharing a blind index with this one: only ever 'possible duplicates'."""
+    match = Q()
+    for kind, value in case.blind_indexes.values_list("kind", "value"):
+        match |= Q(blind_indexes__kind=kind, blind_indexes__value=value)
+    if not match:
+        return Case.objects.none()
+    return Case.objects.filter(match, shredded_at__isnull=True).exclude(pk=case.pk).distinct()
+
+
+def document_store(
+    *,
+    case: Case,
+    actor,
+    content: Iterable[bytes] | BinaryIO,
+    original_name: str,
+    content_type: str,
+    kind: str = Document.Kind.OTHER,
+) -> Document:
+    """Encrypt and store a file, streaming; the record is saved only if the object was stored."""
+    if case.is_shredded:
+        raise CaseError("This case has been shredded.")
+    document = Document(id=uuid.uuid4(), case=case, kind=kind, uploaded_by=actor)
+    key = casekeys.case_key(case)
+    storage = document_storage()
+    stored = storage.save(
+        content, key=key.key, case_id=case.pk, document_id=document.pk, key_version=key.version
+    )
+    document.object_name, document.size = stored.name, stored.plaintext_size
+    document.original_name, document.content_type = original_name, content_type
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+            record(
+                "document.uploaded",
+                actor=actor,
+                case_id=case.pk,
+                data={"document": str(document.pk), "kind": kind},
+            )
+    except BaseException:
+        storage.delete(stored.name)
+        raise
+    return document
+
+
+def document_read(*, document: Document, actor) -> Iterator[bytes]:
+    """Audit the download, then stream the decrypted contents segment by segment.
+
+    The iterator raises DecryptionError at the first damaged segment: a response streaming it
+    is cut off rather than completed with bad bytes.
+    """
+    case = document.case
+    key = casekeys.case_key(case)
+    with transaction.atomic():
+        record(
+            "document.downloaded",
+            actor=actor,
+            case_id=case.pk,
+            data={"document": str(document.pk)},
+        )
+    return document_storage().open_plaintext(
+        document.object_name, key=key.key, case_id=case.pk, document_id=document.pk
+    )
+
+
+SHRED_REASONS = {"retention", "request", "duplicate", "test"}
+
+
+def case_shred(*, case: Case, actor, reason: str) -> None:
+    """Erase a case for good: its key, personal parts, blind indexes and stored objects.
+
+    What remains is a tombstone (reference, dates, state) for statistics. Stored objects are
+    deleted after the commit; without the key they could not be read in any case.
+    """
+    if reason not in SHRED_REASONS:
+        raise CaseError(f"Unknown shredding reason; use one of {sorted(SHRED_REASONS)}.")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.is_shredded:
+            raise CaseError("This case is already shredded.")
+        object_names = list(case.documents.values_list("object_name", flat=True))
+        case.documents.all().delete()
+        Applicant.objects.filter(case=case).delete()
+        case.blind_indexes.all().delete()
+        casekeys.shred(case)
+        case.shredded_at = timezone.now()
+        case.save(update_fields=["wrapped_key", "shredded_at", "updated_at"])
+        record(
+            "case.shredded",
+            actor=actor,
+            case_id=case.pk,
+            data={"reason": reason, "documents": len(object_names)},
+        )
+        transaction.on_commit(lambda: _delete_objects(object_names))
+
+
+def _delete_objects(names: list[str]) -> None:
+    storage = document_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # The object is unreadable without the key; `keys verify` lists leftovers.
+            logger.exception("Could not delete a shredded case's stored object.")
