@@ -4,13 +4,15 @@
     python -m bench pages         # only bench/bench_pages.py
 
 Each module has ``TITLE``, ``DESCRIPTION`` and ``run() -> list[dict]``; the rows become a table.
-Benchmarks run against a throw-away test database on DATABASE_URL (SQLite when unset).
+Benchmarks run against a throw-away test database on DATABASE_URL (SQLite when unset), with a
+throw-away key set.
 """
 
 import importlib
 import os
 import platform
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +35,13 @@ def main(selected: list[str]) -> int:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
+    from django.test.utils import (
+        override_settings,
+        setup_test_environment,
+        teardown_test_environment,
+    )
+
+    from clemency.security.keys import init_directory
 
     names = sorted(path.stem for path in (ROOT / "bench").glob("bench_*.py"))
     if selected:
@@ -46,6 +54,11 @@ def main(selected: list[str]) -> int:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     sections = []
+    scratch = tempfile.TemporaryDirectory()
+    keys = Path(scratch.name) / "keys"
+    init_directory(keys)
+    overrides = override_settings(KEY_SOURCE="directory", KEY_DIR=keys)
+    overrides.enable()
     try:
         for name in names:
             module = importlib.import_module(f"bench.{name}")
@@ -54,6 +67,8 @@ def main(selected: list[str]) -> int:
             sections.append(f"## {module.TITLE}\n\n{module.DESCRIPTION.strip()}\n\n{_table(rows)}")
             print(_table(rows))
     finally:
+        overrides.disable()
+        scratch.cleanup()
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 

@@ -175,11 +175,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 DOCUMENT_STORAGE = env_str("DOCUMENT_STORAGE", "local")
 if DOCUMENT_STORAGE == "s3":
-    from boto3.s3.transfer import TransferConfig
+    from clemency.security.s3 import transfer_config
 
-    # Multipart uploads in 5 MiB parts, at most two in memory: memory stays flat per upload.
-    _transfer = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=2)
-    _transfer.max_in_memory_upload_chunks = 2
     _documents = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -191,7 +188,7 @@ if DOCUMENT_STORAGE == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
-            "transfer_config": _transfer,
+            "transfer_config": transfer_config(),
         },
     }
 elif DOCUMENT_STORAGE == "local":

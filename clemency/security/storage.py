@@ -30,6 +30,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 
 from clemency.security.streaming import (
+    CIPHER_SEGMENT_SIZE,
     HEADER_SIZE,
     SEGMENT_SIZE,
     DocumentEncryptor,
@@ -266,7 +267,7 @@ class EncryptedDocumentStorage:
         key: bytes,
         case_id: UUID,
         document_id: UUID,
-        chunk_size: int = SEGMENT_SIZE,
+        chunk_size: int = CIPHER_SEGMENT_SIZE,
     ) -> Iterator[bytes]:
         """Yield the document's plaintext, one authenticated segment at a time.
 
@@ -286,11 +287,14 @@ class EncryptedDocumentStorage:
             # S3Storage.open() downloads the whole object to a spooled temporary file first.
             body = self._s3_body(name)
             try:
+                yield body.read(HEADER_SIZE)
                 yield from body.iter_chunks(chunk_size)
             finally:
                 body.close()
             return
         with self.storage.open(name, "rb") as file:
+            # The header, then (by default) whole cipher segments: the decryptor's copy-free path.
+            yield file.read(HEADER_SIZE)
             while chunk := file.read(chunk_size):
                 yield chunk
 

@@ -30,11 +30,12 @@ MAGIC = b"CLMDOC"
 FORMAT_VERSION = 1
 SEGMENT_SIZE = 64 * 1024
 TAG_SIZE = 16
+CIPHER_SEGMENT_SIZE = SEGMENT_SIZE + TAG_SIZE  # read stored documents in these, after the header
 _SALT_SIZE = 32
 _PREFIX_SIZE = 7
 _HEADER = struct.Struct(">6sB16s16sI32s7s")
 HEADER_SIZE = _HEADER.size
-_CIPHER_SEGMENT = SEGMENT_SIZE + TAG_SIZE
+_CIPHER_SEGMENT = CIPHER_SEGMENT_SIZE
 _MAX_SEGMENTS = 2**32
 _INFO = b"clemency/document/v1|"
 
@@ -86,6 +87,7 @@ class DocumentEncryptor:
         )
         self._cipher = _segment_cipher(key, self.header, salt)
         self._buffer = bytearray()
+        self._held: bytes | None = None  # one whole segment, kept back in case it is the last
         self._index = 0
         self._finished = False
         self.plaintext_size = 0
@@ -99,6 +101,14 @@ class DocumentEncryptor:
         if self._finished:
             raise ValueError("This document is already finalised.")
         self.plaintext_size += len(data)
+        if not self._buffer and len(data) == SEGMENT_SIZE:
+            # Whole segments in: seal the one held back, hold this one (no buffer copies).
+            sealed = b"" if self._held is None else self._seal(self._held, last=False)
+            self._held = data if isinstance(data, bytes) else bytes(data)
+            return sealed
+        if self._held is not None:
+            self._buffer += self._held
+            self._held = None
         self._buffer += data
         if len(self._buffer) <= SEGMENT_SIZE:
             return b""
@@ -117,9 +127,10 @@ class DocumentEncryptor:
         if self._finished:
             raise ValueError("This document is already finalised.")
         self._finished = True
-        sealed = self._seal(bytes(self._buffer), last=True)
+        last = self._held if self._held is not None else bytes(self._buffer)
+        self._held = None
         self._buffer.clear()
-        return sealed
+        return self._seal(last, last=True)
 
 
 class DocumentDecryptor:
@@ -135,6 +146,7 @@ class DocumentDecryptor:
         self._prefix = header.nonce_prefix
         self._cipher = _segment_cipher(key, header.raw, header.salt)
         self._buffer = bytearray()
+        self._held: bytes | None = None
         self._index = 0
         self._finished = False
 
@@ -151,6 +163,13 @@ class DocumentDecryptor:
     def update(self, data: bytes) -> bytes:
         if self._finished:
             raise ValueError("This document is already finalised.")
+        if not self._buffer and len(data) == _CIPHER_SEGMENT:
+            opened = b"" if self._held is None else self._open(self._held, last=False)
+            self._held = data if isinstance(data, bytes) else bytes(data)
+            return opened
+        if self._held is not None:
+            self._buffer += self._held
+            self._held = None
         self._buffer += data
         if len(self._buffer) <= _CIPHER_SEGMENT:
             return b""
@@ -168,9 +187,12 @@ class DocumentDecryptor:
         if self._finished:
             raise ValueError("This document is already finalised.")
         self._finished = True
-        if len(self._buffer) < TAG_SIZE:
+        last = self._held if self._held is not None else bytes(self._buffer)
+        self._held = None
+        self._buffer.clear()
+        if len(last) < TAG_SIZE:
             raise DecryptionError("A document is truncated.")
-        return self._open(bytes(self._buffer), last=True)
+        return self._open(last, last=True)
 
 
 def encrypt_stream(
