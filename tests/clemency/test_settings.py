@@ -152,3 +152,25 @@ def test_health_probe_answers_without_a_known_host(client, db):
     response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 200
     assert response.text == "ok\n"
+
+
+def test_production_refuses_to_start_without_keys(tmp_path):
+    env = production_environ(tmp_path, KEY_DIR=str(tmp_path / "no-keys"))
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert "Encryption keys" in result.stderr
+    assert "keys init" in result.stderr
+
+
+def test_public_intake_deployment_needs_only_the_public_key(tmp_path):
+    keys = tmp_path / "keys"
+    public_only = tmp_path / "public-only"
+    env = production_environ(tmp_path)
+    public_only.mkdir()
+    (public_only / "intake.pub").write_text((keys / "intake.pub").read_text())
+    intake = run_python(SETUP, env | {"SITE_ROLE": "intake", "KEY_DIR": str(public_only)})
+    assert intake.returncode == 0, intake.stderr
+    staff = run_python(SETUP, env | {"SITE_ROLE": "staff", "KEY_DIR": str(public_only)})
+    assert staff.returncode != 0
+    assert "no key-encryption key" in staff.stderr
+    assert "no intake private key" in staff.stderr
