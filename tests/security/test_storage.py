@@ -39,7 +39,6 @@ from clemency.security.streaming import (
     decrypt_stream,
     plaintext_size,
 )
-from tests.s3 import s3_server, s3_storage  # noqa: F401
 
 CIPHER_SEGMENT = SEGMENT_SIZE + TAG_SIZE
 MARKER = b"MARKER-Maria-Lopez-A123456789"
@@ -267,7 +266,7 @@ def test_wrong_key_or_ids_fail(backend, ids):
             b"".join(backend.documents.open_plaintext(stored.name, **(ids.open | wrong)))
 
 
-def test_s3_reads_stream_without_s3file(s3_server, s3_storage, ids, monkeypatch):  # noqa: F811
+def test_s3_reads_stream_without_s3file(s3_server, s3_storage, ids, monkeypatch):
     """S3Storage.open() downloads the whole object to a temporary file: it must not be used."""
 
     def refuse(*args, **kwargs):
@@ -291,7 +290,7 @@ def test_s3_reads_stream_without_s3file(s3_server, s3_storage, ids, monkeypatch)
     assert peak - base < 8 * MiB
 
 
-def test_s3_upload_streams_in_parts(s3_server, s3_storage, ids):  # noqa: F811
+def test_s3_upload_streams_in_parts(s3_server, s3_storage, ids):
     """A stream is uploaded part by part: memory is set by the transfer config, not the size."""
     config = TransferConfig(multipart_chunksize=5 * MiB, max_concurrency=1)
     config.max_in_memory_upload_chunks = 1
