@@ -72,127 +72,116 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">IB", index, 1 if last else 0)
 
 
-class DocumentEncryptor:
-    """Feed plaintext with ``update``; emit ``header`` first and ``finalize()`` last.
+class _SegmentStream:
+    """Cuts a byte stream into fixed-size segments for ``_process``, one at a time.
 
-    The last segment is held back until ``finalize`` so that it, and only it, carries the last
-    flag, even when the plaintext is an exact multiple of the segment size.
+    The newest whole segment is held back until more data arrives, so that ``finish`` can hand
+    over the true last segment (possibly a whole one) with ``last=True``. Whole segments fed in
+    one at a time pass through without being copied into the buffer.
     """
 
+    segment_size: int
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._held: bytes | None = None
+        self._index = 0
+        self._finished = False
+
+    def _process(self, segment: bytes | memoryview, *, last: bool) -> bytes:
+        raise NotImplementedError
+
+    def update(self, data: bytes) -> bytes:
+        if self._finished:
+            raise ValueError("This document is already finalised.")
+        size = self.segment_size
+        if not self._buffer and len(data) == size:
+            done = b"" if self._held is None else self._process(self._held, last=False)
+            self._held = data if isinstance(data, bytes) else bytes(data)
+            return done
+        if self._held is not None:
+            self._buffer += self._held
+            self._held = None
+        self._buffer += data
+        if len(self._buffer) <= size:
+            return b""
+        # Keep the tail (1 to size bytes) back: it may be the last segment.
+        whole = (len(self._buffer) - 1) // size
+        view = memoryview(self._buffer)
+        out = [self._process(view[i * size : (i + 1) * size], last=False) for i in range(whole)]
+        view.release()
+        del self._buffer[: whole * size]
+        return b"".join(out)
+
+    def _take_last(self) -> bytes:
+        if self._finished:
+            raise ValueError("This document is already finalised.")
+        self._finished = True
+        last = self._held if self._held is not None else bytes(self._buffer)
+        self._held = None
+        self._buffer.clear()
+        return last
+
+
+class DocumentEncryptor(_SegmentStream):
+    """Feed plaintext with ``update``; emit ``header`` first and ``finalize()`` last."""
+
+    segment_size = SEGMENT_SIZE
+
     def __init__(self, key: bytes, *, case_id: UUID, document_id: UUID, key_version: int) -> None:
+        super().__init__()
         salt = secrets.token_bytes(_SALT_SIZE)
         self._prefix = secrets.token_bytes(_PREFIX_SIZE)
         self.header = _HEADER.pack(
             MAGIC, FORMAT_VERSION, case_id.bytes, document_id.bytes, key_version, salt, self._prefix
         )
         self._cipher = _segment_cipher(key, self.header, salt)
-        self._buffer = bytearray()
-        self._held: bytes | None = None  # one whole segment, kept back in case it is the last
-        self._index = 0
-        self._finished = False
         self.plaintext_size = 0
 
-    def _seal(self, plaintext: bytes | memoryview, *, last: bool) -> bytes:
-        sealed = self._cipher.encrypt(_nonce(self._prefix, self._index, last), plaintext, None)
+    def _process(self, segment: bytes | memoryview, *, last: bool) -> bytes:
+        sealed = self._cipher.encrypt(_nonce(self._prefix, self._index, last), segment, None)
         self._index += 1
         return sealed
 
     def update(self, data: bytes) -> bytes:
-        if self._finished:
-            raise ValueError("This document is already finalised.")
+        sealed = super().update(data)
         self.plaintext_size += len(data)
-        if not self._buffer and len(data) == SEGMENT_SIZE:
-            # Whole segments in: seal the one held back, hold this one (no buffer copies).
-            sealed = b"" if self._held is None else self._seal(self._held, last=False)
-            self._held = data if isinstance(data, bytes) else bytes(data)
-            return sealed
-        if self._held is not None:
-            self._buffer += self._held
-            self._held = None
-        self._buffer += data
-        if len(self._buffer) <= SEGMENT_SIZE:
-            return b""
-        # Keep the tail (1 to SEGMENT_SIZE bytes) back: it may be the last segment.
-        whole = (len(self._buffer) - 1) // SEGMENT_SIZE
-        view = memoryview(self._buffer)
-        out = [
-            self._seal(view[i * SEGMENT_SIZE : (i + 1) * SEGMENT_SIZE], last=False)
-            for i in range(whole)
-        ]
-        view.release()
-        del self._buffer[: whole * SEGMENT_SIZE]
-        return b"".join(out)
+        return sealed
 
     def finalize(self) -> bytes:
-        if self._finished:
-            raise ValueError("This document is already finalised.")
-        self._finished = True
-        last = self._held if self._held is not None else bytes(self._buffer)
-        self._held = None
-        self._buffer.clear()
-        return self._seal(last, last=True)
+        return self._process(self._take_last(), last=True)
 
 
-class DocumentDecryptor:
+class DocumentDecryptor(_SegmentStream):
     """Feed ciphertext after the header with ``update``; ``finalize()`` checks the end.
 
     Only authenticated plaintext is ever returned. A stream that stops early raises in
     ``finalize``: the caller must not treat what it received as the whole document.
     """
 
+    segment_size = _CIPHER_SEGMENT
+
     def __init__(self, key: bytes, header: DocumentHeader, *, case_id: UUID, document_id: UUID):
         if header.case_id != case_id or header.document_id != document_id:
             raise DecryptionError("This document belongs to another case or record.")
+        super().__init__()
         self._prefix = header.nonce_prefix
         self._cipher = _segment_cipher(key, header.raw, header.salt)
-        self._buffer = bytearray()
-        self._held: bytes | None = None
-        self._index = 0
-        self._finished = False
 
-    def _open(self, ciphertext: bytes | memoryview, *, last: bool) -> bytes:
+    def _process(self, segment: bytes | memoryview, *, last: bool) -> bytes:
+        nonce = _nonce(self._prefix, self._index, last)
         try:
-            plaintext = self._cipher.decrypt(
-                _nonce(self._prefix, self._index, last), ciphertext, None
-            )
+            plaintext = self._cipher.decrypt(nonce, segment, None)
         except InvalidTag:
             raise DecryptionError("A document segment failed authentication.") from None
         self._index += 1
         return plaintext
 
-    def update(self, data: bytes) -> bytes:
-        if self._finished:
-            raise ValueError("This document is already finalised.")
-        if not self._buffer and len(data) == _CIPHER_SEGMENT:
-            opened = b"" if self._held is None else self._open(self._held, last=False)
-            self._held = data if isinstance(data, bytes) else bytes(data)
-            return opened
-        if self._held is not None:
-            self._buffer += self._held
-            self._held = None
-        self._buffer += data
-        if len(self._buffer) <= _CIPHER_SEGMENT:
-            return b""
-        whole = (len(self._buffer) - 1) // _CIPHER_SEGMENT
-        view = memoryview(self._buffer)
-        out = [
-            self._open(view[i * _CIPHER_SEGMENT : (i + 1) * _CIPHER_SEGMENT], last=False)
-            for i in range(whole)
-        ]
-        view.release()
-        del self._buffer[: whole * _CIPHER_SEGMENT]
-        return b"".join(out)
-
     def finalize(self) -> bytes:
-        if self._finished:
-            raise ValueError("This document is already finalised.")
-        self._finished = True
-        last = self._held if self._held is not None else bytes(self._buffer)
-        self._held = None
-        self._buffer.clear()
+        last = self._take_last()
         if len(last) < TAG_SIZE:
             raise DecryptionError("A document is truncated.")
-        return self._open(last, last=True)
+        return self._process(last, last=True)
 
 
 def encrypt_stream(
