@@ -4,10 +4,16 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from clemency.security.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from clemency.security.casekeys import CaseKeyShredded
+from clemency.security.fields import (
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 
 # Crockford's base-32 alphabet: no I, L, O or U, so a reference reads well aloud and on paper.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -17,6 +23,10 @@ def new_reference() -> str:
     """Not sequential, not guessable: 40 random bits, written PP-XXXX-XXXX."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"PP-{body[:4]}-{body[4:]}"
+
+
+# Written only by the key services (named in update_fields), never by an ordinary save().
+KEY_COLUMNS = frozenset({"kek_version", "wrapped_key", "data_key_version", "shredded_at"})
 
 
 class Case(models.Model):
@@ -37,16 +47,50 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shredded_at__isnull=True) | models.Q(wrapped_key__isnull=True),
+                name="shredded_case_has_no_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, update_fields=None, **kwargs) -> None:
+        # An instance loaded before a rotation or a shred must not write its old key back.
+        if not self._state.adding and update_fields is None:
+            update_fields = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in KEY_COLUMNS
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def is_shredded(self) -> bool:
         return self.shredded_at is not None
 
 
-class Applicant(models.Model):
+class CasePart(EncryptedModel):
+    """A part of a case holding encrypted data. Once the case is shredded it cannot be saved."""
+
+    class Meta:
+        abstract = True
+
+    def encryption_case(self) -> Case:
+        return self.case
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            # Locks the case row: a shred (which locks it too) cannot slip in between.
+            live = Case.objects.select_for_update().filter(pk=self.case_id, shredded_at=None)
+            if not live.exists():
+                raise CaseKeyShredded("This case has been shredded.")
+            super().save(*args, **kwargs)
+
+
+class Applicant(CasePart):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="applicant")
     legal_name = EncryptedTextField(_("legal name"))
@@ -63,11 +107,8 @@ class Applicant(models.Model):
         # Never a name: this string can end up in logs and admin pages.
         return f"applicant {self.pk}"
 
-    def encryption_case(self) -> Case:
-        return self.case
 
-
-class Document(models.Model):
+class Document(CasePart):
     """A stored file. The contents are stream-encrypted under the case key (stored under a random
     object name); the original file name and type are encrypted fields."""
 
@@ -101,9 +142,6 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} document {self.pk}"  # never the file name
 
-    def encryption_case(self) -> Case:
-        return self.case
-
 
 class BlindIndex(models.Model):
     """A truncated HMAC of a normalised value, only to flag possible duplicates."""
@@ -124,3 +162,14 @@ class BlindIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} index of case {self.case_id}"  # never the value
+
+
+class PendingDeletion(models.Model):
+    """A stored object to delete: written in the same transaction that let go of it (a shred),
+    removed once the storage confirms. `manage.py keys verify` reports any left over."""
+
+    object_name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"pending deletion {self.pk}"

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Applicant, BlindIndex, Case, Document
+from cases.models import Applicant, BlindIndex, Case, Document, PendingDeletion
 from clemency.audit.log import record
 from clemency.security import casekeys
 from clemency.security.blind_index import (
@@ -150,36 +150,46 @@ SHRED_REASONS = {"retention", "request", "duplicate", "test"}
 def case_shred(*, case: Case, actor, reason: str) -> None:
     """Erase a case for good: its key, personal parts, blind indexes and stored objects.
 
-    What remains is a tombstone (reference, dates, state) for statistics. Stored objects are
-    deleted after the commit; without the key they could not be read in any case.
+    What remains is a tombstone (reference, dates, state) for statistics. The stored objects are
+    listed in PendingDeletion in the same transaction and deleted after the commit; any that fail
+    stay listed (``purge_pending_deletions`` retries, ``keys verify`` reports them).
     """
     if reason not in SHRED_REASONS:
         raise CaseError(f"Unknown shredding reason; use one of {sorted(SHRED_REASONS)}.")
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
-        if case.is_shredded:
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_shredded:
             raise CaseError("This case is already shredded.")
-        object_names = list(case.documents.values_list("object_name", flat=True))
-        case.documents.all().delete()
-        Applicant.objects.filter(case=case).delete()
-        case.blind_indexes.all().delete()
-        casekeys.shred(case)
-        case.shredded_at = timezone.now()
-        case.save(update_fields=["wrapped_key", "shredded_at", "updated_at"])
+        object_names = list(locked.documents.values_list("object_name", flat=True))
+        PendingDeletion.objects.bulk_create(
+            [PendingDeletion(object_name=name) for name in object_names]
+        )
+        locked.documents.all().delete()
+        Applicant.objects.filter(case=locked).delete()
+        locked.blind_indexes.all().delete()
+        casekeys.shred(locked)
+        locked.shredded_at = timezone.now()
+        locked.save(update_fields=["wrapped_key", "shredded_at", "updated_at"])
         record(
             "case.shredded",
             actor=actor,
-            case_id=case.pk,
+            case_id=locked.pk,
             data={"reason": reason, "documents": len(object_names)},
         )
-        transaction.on_commit(lambda: _delete_objects(object_names))
+        transaction.on_commit(purge_pending_deletions)
+    # The caller's instance must not keep a usable key either.
+    case.wrapped_key, case.shredded_at = None, locked.shredded_at
 
 
-def _delete_objects(names: list[str]) -> None:
+def purge_pending_deletions() -> int:
+    """Delete the stored objects awaiting deletion; returns how many are still left."""
     storage = document_storage()
-    for name in names:
+    for pending in PendingDeletion.objects.all():
         try:
-            storage.delete(name)
+            storage.delete(pending.object_name)
         except Exception:
-            # The object is unreadable without the key; `keys verify` lists leftovers.
-            logger.exception("Could not delete a shredded case's stored object.")
+            # Unreadable without the key, but it must go: it stays listed for the next attempt.
+            logger.exception("Could not delete a stored object; it stays listed.")
+            continue
+        pending.delete()
+    return PendingDeletion.objects.count()

@@ -233,6 +233,12 @@ KEY_DIR = Path(env_str("KEY_DIR", str(VAR_DIR / "keys")))
 # side: only the intake public key) or "staff" (KEKs, blind-index key, intake private key).
 SITE_ROLE = env_str("SITE_ROLE", "all")
 BLIND_INDEX_BITS = env_int("BLIND_INDEX_BITS", 16)
+if not 1 <= BLIND_INDEX_BITS <= 31:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BLIND_INDEX_BITS must be from 1 to 31.")
+# Running processes re-read the keys this often (seconds), so that a rotation reaches them.
+KEY_RELOAD_SECONDS = env_int("KEY_RELOAD_SECONDS", 60)
 
 # --- Background tasks ---------------------------------------------------------------------------
 

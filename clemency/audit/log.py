@@ -9,6 +9,10 @@ from django.utils import timezone
 from clemency.audit.models import GENESIS, AuditEvent, AuditHead
 
 
+class AuditLogBroken(Exception):
+    """The log cannot be appended to; the action that wanted to record must not go ahead."""
+
+
 def record(
     action: str,
     *,
@@ -18,8 +22,10 @@ def record(
 ) -> AuditEvent:
     """Append an event. ``data`` holds ids, states and reasons only, never personal values."""
     with transaction.atomic():
-        AuditHead.objects.get_or_create(pk=1)
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        try:
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        except AuditHead.DoesNotExist:
+            raise AuditLogBroken("The audit log's head row is missing.") from None
         event = AuditEvent(
             sequence=head.count + 1,
             at=timezone.now(),
@@ -49,6 +55,6 @@ def verify_chain() -> tuple[int, list[int]]:
             broken.append(event.sequence)
         previous, expected_sequence = event.hash, event.sequence + 1
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.count != checked or head.last_hash != previous):
-        broken.append(checked + 1)
+    if head is None or head.count != checked or head.last_hash != previous:
+        broken.append(checked + 1)  # events deleted from the end, or the head removed
     return checked, broken

@@ -11,10 +11,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from clemency.security.envelope import WrappedKey, rewrap_case_key, unwrap_case_key, wrap_case_key
+from clemency.security.envelope import (
+    WrappedKey,
+    derive_field_key,
+    rewrap_case_key,
+    unwrap_case_key,
+    wrap_case_key,
+)
 from clemency.security.errors import KeyNotAvailable
 from clemency.security.keys import random_key
-from clemency.security.provider import get_provider
+from clemency.security.provider import get_provider, reload_provider
 
 
 class CaseKeyShredded(KeyNotAvailable):
@@ -25,6 +31,10 @@ class CaseKeyShredded(KeyNotAvailable):
 class CaseKey:
     key: bytes = field(repr=False)
     version: int
+    field_key: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_key", derive_field_key(self.key))
 
 
 _scope: ContextVar[dict[UUID, CaseKey] | None] = ContextVar("case_keys", default=None)
@@ -71,7 +81,10 @@ def case_key(case) -> CaseKey:
     if case.wrapped_key is None:
         raise CaseKeyShredded("This case has been shredded.")
     wrapped = WrappedKey(case.kek_version, bytes(case.wrapped_key))
-    key = unwrap_case_key(wrapped, case_id=case.pk, provider=get_provider())
+    provider = get_provider()
+    if case.kek_version not in provider.kek_versions():
+        provider = reload_provider()  # re-wrapped elsewhere under a KEK this process lacks
+    key = unwrap_case_key(wrapped, case_id=case.pk, provider=provider)
     return _remember(case.pk, CaseKey(key, case.data_key_version))
 
 

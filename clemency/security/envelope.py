@@ -4,6 +4,9 @@ Wrapped case key: the KEK version is stored beside it (a column); the associated
 case UUID and that version, so a wrapped key copied to another case, or relabelled with another
 version, does not unwrap.
 
+Field values are encrypted under a subkey of the case key (HKDF, ``derive_field_key``), so the
+case key itself is only ever an HKDF input.
+
 Encrypted value (DESIGN.md §8)::
 
     format version (1 byte) | key version (4 bytes, big-endian) | nonce (12) | ciphertext + tag
@@ -14,11 +17,13 @@ the row UUID and the case UUID, so a value copied to another field, row or case 
 
 import secrets
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import KEY_BYTES, NONCE_BYTES, KeyProvider, random_key
@@ -27,12 +32,20 @@ FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")
 _CASE_KEY_CONTEXT = b"clemency/case-key/v1|"
 _FIELD_CONTEXT = b"clemency/field/v1|"
+_FIELD_KEY_INFO = b"clemency/field-key/v1"
 
 
 @dataclass(frozen=True)
 class WrappedKey:
     kek_version: int
-    ciphertext: bytes
+    ciphertext: bytes = field(repr=False)
+
+
+def derive_field_key(data_key: bytes) -> bytes:
+    """Field values use their own subkey of the case key (documents derive theirs per file)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_FIELD_KEY_INFO
+    ).derive(data_key)
 
 
 def _case_key_ad(case_id: UUID) -> bytes:

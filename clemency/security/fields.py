@@ -18,6 +18,7 @@ cannot compare what it cannot read. No pickle: text, dates and JSON have explici
 """
 
 import base64
+import binascii
 import json
 from datetime import date
 from typing import Any
@@ -26,6 +27,8 @@ from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.db.models.lookups import Exact
 from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from clemency.security.casekeys import case_key
@@ -60,6 +63,23 @@ class NullOnlyExact(Exact):
         super().__init__(lhs, rhs)
 
 
+_RAW_SAVING = "_encrypted_raw_saving"
+
+
+@receiver(pre_save)
+def _raw_save_starts(sender, instance, raw, **kwargs) -> None:
+    # loaddata and deserialisation save with raw=True (through Model.save_base itself, so no
+    # override would see it): the values are already ciphertext and must be stored as they are.
+    if raw and isinstance(instance, EncryptedModel):
+        instance.__dict__[_RAW_SAVING] = True
+
+
+@receiver(post_save)
+def _raw_save_ends(sender, instance, raw, **kwargs) -> None:
+    if raw:
+        instance.__dict__.pop(_RAW_SAVING, None)
+
+
 class EncryptedAttribute(DeferredAttribute):
     """A data descriptor (unlike DeferredAttribute), so that every read passes through here."""
 
@@ -70,7 +90,7 @@ class EncryptedAttribute(DeferredAttribute):
         if instance is None:
             return self
         value = super().__get__(instance, cls)
-        if not isinstance(value, Sealed):
+        if not isinstance(value, Sealed) or instance.__dict__.get(_RAW_SAVING):
             return value
         cache_name = f"_{self.field.attname}_plaintext"
         cached = instance.__dict__.get(cache_name)
@@ -79,6 +99,30 @@ class EncryptedAttribute(DeferredAttribute):
         plaintext = self.field.decrypt(instance, value)
         instance.__dict__[cache_name] = (value, plaintext)
         return plaintext
+
+
+class EncryptedModel(models.Model):
+    """Base for models with encrypted fields.
+
+    - Saves with ``raw=True`` (loaddata, deserialisation) store the ciphertext as it is.
+    - Pickling and deep copies carry ciphertext only: decrypted values cached on the instance
+      are dropped, and an instance holding plaintext not yet saved refuses to be pickled.
+    """
+
+    class Meta:
+        abstract = True
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for field in self._meta.concrete_fields:
+            if isinstance(field, EncryptedField):
+                state.pop(f"_{field.attname}_plaintext", None)
+                value = state.get(field.attname)
+                if value is not None and not isinstance(value, Sealed):
+                    raise TypeError(
+                        f"{field.label} holds a value not saved yet: save before pickling."
+                    )
+        return state
 
 
 class EncryptedField(models.BinaryField):
@@ -105,7 +149,7 @@ class EncryptedField(models.BinaryField):
         key = case_key(case)
         return encrypt_value(
             self.encode(value),
-            key=key.key,
+            key=key.field_key,
             key_version=key.version,
             label=self.label,
             row_id=instance.pk,
@@ -117,7 +161,7 @@ class EncryptedField(models.BinaryField):
         key = case_key(case)
         data = decrypt_value(
             sealed.blob,
-            key=key.key,
+            key=key.field_key,
             key_version=key.version,
             label=self.label,
             row_id=instance.pk,
@@ -129,34 +173,60 @@ class EncryptedField(models.BinaryField):
         """What the instance holds without decrypting: None, Sealed or a plaintext value."""
         return instance.__dict__.get(self.attname)
 
-    def pre_save(self, model_instance, add):
-        value = self.raw_value(model_instance)
+    def sealed_value(self, instance) -> Sealed | None:
+        """The value as ciphertext: as loaded, or encrypted now if it was set in plaintext."""
+        value = self.raw_value(instance)
         if value is None or isinstance(value, Sealed):
-            return None if value is None else value.blob
-        return self.encrypt(model_instance, value)
+            return value
+        sealed = Sealed(self.encrypt(instance, value))
+        # From now on the instance holds the ciphertext (plaintext kept as the decrypted cache),
+        # so saving again writes the same bytes.
+        instance.__dict__[self.attname] = sealed
+        instance.__dict__[f"_{self.attname}_plaintext"] = (sealed, value)
+        return sealed
+
+    def pre_save(self, model_instance, add):
+        return self.sealed_value(model_instance)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if isinstance(value, Sealed):
-            value = value.blob
-        if value is not None and not isinstance(value, bytes | bytearray | memoryview):
+        # Only ciphertext made by this field (through Model.save) reaches the database: a
+        # QuerySet.update() or bulk_update() with plaintext, bytes or an expression is refused.
+        if value is None:
+            return None
+        if not isinstance(value, Sealed):
             raise TypeError("Encrypted fields are written through Model.save(), not queries.")
-        return super().get_db_prep_value(value, connection, prepared)
+        return super().get_db_prep_value(value.blob, connection, prepared)
+
+    def get_placeholder_sql(self, value, compiler, connection):
+        if hasattr(value, "as_sql") or hasattr(value, "resolve_expression"):
+            raise TypeError("Encrypted fields cannot be set from SQL expressions.")
+        return super().get_placeholder_sql(value, compiler, connection)
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else Sealed(bytes(value))
 
     def to_python(self, value):
-        # Serialised data (dumpdata, serialized test rollback) carries base64 ciphertext.
+        # Only deserialisation (loaddata) comes here: ``clean`` below never calls it, so text a
+        # person typed is never taken for ciphertext.
         if isinstance(value, str) and value.startswith("sealed:"):
-            return Sealed(base64.b64decode(value.removeprefix("sealed:")))
+            try:
+                return Sealed(base64.b64decode(value.removeprefix("sealed:"), validate=True))
+            except binascii.Error:
+                raise ValidationError(_("Enter a valid value."), code="invalid") from None
+        return value
+
+    def clean(self, value, model_instance):
+        self.validate(value, model_instance)
+        self.run_validators(value)
         return value
 
     def value_from_object(self, obj):
-        return self.raw_value(obj)
+        # Ciphertext, so that serialisers and the like never see the plaintext.
+        return self.sealed_value(obj)
 
     def value_to_string(self, obj) -> str | None:
-        blob = self.pre_save(obj, add=False)
-        return None if blob is None else "sealed:" + base64.b64encode(blob).decode("ascii")
+        sealed = self.sealed_value(obj)
+        return None if sealed is None else "sealed:" + base64.b64encode(sealed.blob).decode("ascii")
 
     def validate(self, value, model_instance) -> None:
         if value is not None and not isinstance(value, Sealed | self.python_type):

@@ -1,6 +1,12 @@
-"""The configured key provider, and the keys each kind of process must hold."""
+"""The configured key provider, and the keys each kind of process must hold.
 
-import functools
+The provider is reloaded every KEY_RELOAD_SECONDS, and at once when a case key names a KEK this
+process has not loaded: after `keys rotate` (in another process), every running process starts
+wrapping under the new KEK within that time and can read what others re-wrapped immediately.
+"""
+
+import threading
+import time
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -12,8 +18,11 @@ from clemency.security.keys import KeyProvider, load_directory, load_environment
 ROLES = {"all", "intake", "staff"}
 
 
-@functools.cache
-def get_provider() -> KeyProvider:
+_lock = threading.Lock()
+_loaded: tuple[float, KeyProvider] | None = None
+
+
+def _load() -> KeyProvider:
     if settings.KEY_SOURCE == "environment":
         return load_environment()
     if settings.KEY_SOURCE == "directory":
@@ -21,10 +30,29 @@ def get_provider() -> KeyProvider:
     raise SecurityError("KEY_SOURCE must be 'directory' or 'environment'.")
 
 
+def get_provider() -> KeyProvider:
+    global _loaded
+    with _lock:
+        if _loaded is None or time.monotonic() - _loaded[0] >= settings.KEY_RELOAD_SECONDS:
+            _loaded = (time.monotonic(), _load())
+        return _loaded[1]
+
+
+def reload_provider() -> KeyProvider:
+    forget_provider()
+    return get_provider()
+
+
+def forget_provider() -> None:
+    global _loaded
+    with _lock:
+        _loaded = None
+
+
 @receiver(setting_changed)
 def _forget_provider(*, setting: str, **kwargs) -> None:
-    if setting in {"KEY_SOURCE", "KEY_DIR"}:
-        get_provider.cache_clear()
+    if setting in {"KEY_SOURCE", "KEY_DIR", "KEY_RELOAD_SECONDS"}:
+        forget_provider()
 
 
 def check_keys() -> list[str]:
@@ -32,7 +60,7 @@ def check_keys() -> list[str]:
     role = settings.SITE_ROLE
     if role not in ROLES:
         return [f"SITE_ROLE must be one of {sorted(ROLES)}."]
-    get_provider.cache_clear()
+    forget_provider()
     try:
         provider = get_provider()
     except SecurityError as exc:

@@ -55,3 +55,24 @@ def test_anonymous_actor_is_recorded_as_none():
     from django.contrib.auth.models import AnonymousUser
 
     assert record("intake.submitted", actor=AnonymousUser()).actor is None
+
+
+def test_a_wiped_log_is_detected_and_refuses_to_restart(staff):
+    from clemency.audit.log import AuditLogBroken
+    from clemency.audit.models import AuditHead
+
+    record("a.one", actor=staff)
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
+            AuditHead.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    AuditEvent.objects.all().delete()
+    AuditHead.objects.all().delete()
+    assert verify_chain() == (0, [1])
+    with pytest.raises(AuditLogBroken):
+        record("a.two", actor=staff)
+
+
+def test_an_empty_log_verifies():
+    assert verify_chain() == (0, [])

@@ -57,9 +57,11 @@ def assert_accessible(axe):
 
 @pytest.fixture(autouse=True)
 def role_groups(transactional_db):
-    """Live-server tests empty the database after each test: put the role groups back first.
+    """Live-server tests empty the database after each test: put back what migrations made
+    (the role groups and the audit log's head row).
 
     (Serialized rollback cannot be used: Django's connections are context-local, and Playwright's
     event loop gives the test a different context from the one that set up the database.)
     """
     apply_role_permissions(apps, ROLE_PERMISSIONS)
+    apps.get_model("audit", "AuditHead").objects.get_or_create(pk=1)

@@ -212,3 +212,63 @@ def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
     with django_capture_on_commit_callbacks(execute=True):
         case_shred(case=applicant.case, actor=staff, reason="request")
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+def test_a_shred_cannot_be_undone_by_a_stale_instance(
+    case_with_document, django_capture_on_commit_callbacks
+):
+    case, _document = case_with_document
+    stale_case = Case.objects.get(pk=case.pk)
+    stale_applicant = Applicant.objects.select_related("case").get(case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_shred(case=case, actor=None, reason="retention")
+    assert case.wrapped_key is None  # the caller's instance lost its key too
+
+    stale_case.save()  # an ordinary save never writes the key columns back
+    tombstone = Case.objects.get(pk=case.pk)
+    assert tombstone.wrapped_key is None
+    assert tombstone.is_shredded
+    with pytest.raises(CaseKeyShredded):
+        stale_applicant.save()
+    assert not Applicant.objects.filter(case=case).exists()
+    with pytest.raises(CaseKeyShredded):
+        document_store(
+            case=stale_case, actor=None, content=[DOCUMENT], original_name="x", content_type="x"
+        )
+    assert not Document.objects.filter(case=case).exists()
+    assert sorted(p.name for p in documents_dir().rglob("*") if p.is_file()) == []
+
+
+def test_the_database_refuses_a_shredded_case_with_a_key(case_with_document):
+    from django.db import IntegrityError, transaction
+
+    case, _document = case_with_document
+    case_shred(case=case, actor=None, reason="retention")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(wrapped_key=b"\x00" * 60)
+
+
+def test_objects_that_could_not_be_deleted_stay_listed(
+    case_with_document, django_capture_on_commit_callbacks, capsys
+):
+    from unittest import mock
+
+    from cases.models import PendingDeletion
+    from clemency.security.storage import EncryptedDocumentStorage
+
+    case, document = case_with_document
+    with (
+        mock.patch.object(EncryptedDocumentStorage, "delete", side_effect=OSError),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        case_shred(case=case, actor=None, reason="retention")
+    assert PendingDeletion.objects.filter(object_name=document.object_name).exists()
+    with (
+        mock.patch.object(EncryptedDocumentStorage, "delete", side_effect=OSError),
+        pytest.raises(CommandError, match="failed"),
+    ):
+        call_command("keys", "verify")
+    assert "could not be deleted yet" in capsys.readouterr().err
+    call_command("keys", "verify")  # deletes it this time
+    assert not PendingDeletion.objects.exists()
+    assert not (documents_dir() / document.object_name).exists()

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from django.core import serializers
 from django.core.exceptions import FieldError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -109,7 +109,7 @@ def test_a_wrong_kek_raises_and_returns_nothing(tmp_path):
 def test_a_missing_kek_raises(tmp_path):
     applicant = ApplicantFactory(legal_name=MARKER)
     applicant.case.kek_version = 7
-    applicant.case.save()
+    applicant.case.save(update_fields=["kek_version"])
     with pytest.raises(KeyNotAvailable):
         _ = fresh(applicant).legal_name
 
@@ -117,7 +117,7 @@ def test_a_missing_kek_raises(tmp_path):
 def test_a_shredded_case_key_raises():
     applicant = ApplicantFactory(legal_name=MARKER)
     applicant.case.wrapped_key = None
-    applicant.case.save()
+    applicant.case.save(update_fields=["wrapped_key"])
     with pytest.raises(CaseKeyShredded):
         _ = fresh(applicant).legal_name
 
@@ -199,3 +199,86 @@ def test_case_references_are_random_and_readable():
 
 def test_uuid_rows():
     assert isinstance(ApplicantFactory().pk, uuid.UUID)
+
+
+def test_pickling_carries_no_plaintext():
+    import pickle
+
+    applicant = fresh(ApplicantFactory(legal_name=MARKER, date_of_birth=date(1990, 5, 17)))
+    assert applicant.legal_name == MARKER  # decrypted and cached on the instance
+    blob = pickle.dumps(applicant)
+    assert MARKER.encode() not in blob
+    assert b"1990" not in blob
+    assert pickle.loads(blob).legal_name == MARKER  # noqa: S301 - our own bytes
+    unsaved = Applicant(case=applicant.case, legal_name=MARKER)
+    with pytest.raises(TypeError, match="save before pickling"):
+        pickle.dumps(unsaved)
+
+
+def test_serialisation_after_setting_values_carries_no_plaintext():
+    applicant = fresh(ApplicantFactory())
+    applicant.legal_name = MARKER
+    applicant.date_of_birth = date(1990, 5, 17)
+    applicant.save()
+    applicant.refresh_from_db()
+    for instance in (applicant, fresh(applicant)):
+        text = serializers.serialize("json", [instance])
+        assert MARKER not in text
+        assert "1990" not in text
+
+
+def test_deserialised_objects_save_and_read_back():
+    applicant = ApplicantFactory(legal_name=MARKER)
+    text = serializers.serialize("json", [fresh(applicant)])
+    Applicant.objects.all().delete()
+    for restored in serializers.deserialize("json", text):
+        restored.save()  # a raw save, as loaddata does
+    assert fresh(applicant).legal_name == MARKER
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain text", b"\x01raw bytes", "Value"],
+    ids=["text", "bytes", "expression"],
+)
+def test_query_writes_are_refused(value):
+    from django.db.models import Value
+
+    applicant = ApplicantFactory(legal_name=MARKER)
+    value = Value(MARKER) if value == "Value" else value
+    with pytest.raises(TypeError), transaction.atomic():
+        Applicant.objects.filter(pk=applicant.pk).update(legal_name=value)
+    assert fresh(applicant).legal_name == MARKER
+
+
+def test_bulk_update_of_encrypted_fields_is_refused():
+    applicant = fresh(ApplicantFactory(legal_name=MARKER))
+    applicant.legal_name = "Other"
+    with pytest.raises(TypeError), transaction.atomic():
+        Applicant.objects.bulk_update([applicant], ["legal_name"])
+
+
+def test_text_that_looks_like_ciphertext_stays_text():
+    applicant = fresh(ApplicantFactory())
+    applicant.legal_name = "sealed:QUFBQUFBQUFBQUFBQUFBQUFB"
+    applicant.full_clean()
+    applicant.save()
+    assert fresh(applicant).legal_name == "sealed:QUFBQUFBQUFBQUFBQUFBQUFB"
+
+
+def test_field_values_use_a_subkey_not_the_case_key():
+    from clemency.security.envelope import decrypt_value
+
+    applicant = ApplicantFactory(legal_name=MARKER)
+    with key_scope():
+        key = case_key(fresh(applicant).case)
+    assert key.field_key != key.key
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [applicant.pk])
+        blob = bytes(cursor.fetchone()[0])
+    ids = {"key_version": 1, "label": "cases.Applicant.legal_name", "row_id": applicant.pk}
+    with pytest.raises(DecryptionError):
+        decrypt_value(blob, key=key.key, case_id=applicant.case_id, **ids)
+    assert (
+        decrypt_value(blob, key=key.field_key, case_id=applicant.case_id, **ids) == MARKER.encode()
+    )

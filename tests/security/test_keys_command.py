@@ -5,6 +5,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from cases.models import Applicant, Case
+from clemency.security.envelope import WrappedKey, rewrap_case_key
+from clemency.security.keys import add_kek, load_directory
 from clemency.security.provider import get_provider
 from tests.factories import ApplicantFactory
 
@@ -18,6 +20,7 @@ def own_keys(settings, key_directory, tmp_path):
     directory = tmp_path / "keys"
     shutil.copytree(key_directory, directory)
     settings.KEY_DIR = directory
+    settings.KEY_RELOAD_SECONDS = 0  # no other process to wait for here
     return directory
 
 
@@ -43,16 +46,57 @@ def test_rotate_then_retire_leaves_everything_readable(own_keys):
     call_command("keys", "verify")
 
 
+def test_retire_waits_until_every_process_has_the_new_kek(own_keys, settings):
+    ApplicantFactory()
+    call_command("keys", "rotate")
+    settings.KEY_RELOAD_SECONDS = 60
+    with pytest.raises(CommandError, match="only 0 s old"):
+        call_command("keys", "retire", "1")
+    assert get_provider().kek_versions() == [1, 2]
+
+
 def test_retire_refuses_while_a_case_key_uses_it(own_keys):
+    from unittest import mock
+
+    from clemency.security.management.commands.keys import Command
+
     applicant = ApplicantFactory(legal_name=MARKER)
     old = Case.objects.values_list("kek_version", "wrapped_key").get()
     call_command("keys", "rotate")
-    # A case key wrapped under KEK 1 after the re-wrap (say, opened by a worker meanwhile).
+    # A process that had not yet seen KEK 2 wrapped a case key under KEK 1 after the re-wrap.
     Case.objects.update(kek_version=old[0], wrapped_key=old[1])
-    with pytest.raises(CommandError, match="still use KEK 1"):
+    with (
+        mock.patch.object(Command, "do_rewrap"),
+        pytest.raises(CommandError, match="still use KEK 1"),
+    ):
         call_command("keys", "retire", "1")
     assert get_provider().kek_versions() == [1, 2]
     assert Applicant.objects.select_related("case").get(pk=applicant.pk).legal_name == MARKER
+    call_command("keys", "retire", "1")  # the re-wrap inside retire takes care of it
+    assert get_provider().kek_versions() == [2]
+    assert Applicant.objects.select_related("case").get(pk=applicant.pk).legal_name == MARKER
+
+
+def test_a_process_that_missed_the_rotation_reads_rewrapped_keys(own_keys, settings):
+    applicant = ApplicantFactory(legal_name=MARKER)
+    settings.KEY_RELOAD_SECONDS = 3600
+    assert get_provider().kek_versions() == [1]  # this process has loaded KEK 1 only
+
+    # Another process rotates: adds KEK 2 and re-wraps the case key under it.
+    add_kek(own_keys)
+    case = Case.objects.get()
+    rewrapped = rewrap_case_key(
+        WrappedKey(case.kek_version, bytes(case.wrapped_key)),
+        case_id=case.pk,
+        provider=load_directory(own_keys),
+    )
+    Case.objects.filter(pk=case.pk).update(
+        kek_version=rewrapped.kek_version, wrapped_key=rewrapped.ciphertext
+    )
+
+    # This process still reads the case: it reloads the keys on meeting KEK 2.
+    assert Applicant.objects.select_related("case").get(pk=applicant.pk).legal_name == MARKER
+    assert get_provider().kek_versions() == [1, 2]
 
 
 def test_rotation_changes_no_field_ciphertext(own_keys):

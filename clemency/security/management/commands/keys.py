@@ -7,16 +7,18 @@ manage.py keys rotate --retire N ... and delete KEK N once no case key uses it
 manage.py keys verify            decrypt every encrypted value; non-zero exit on any failure
 """
 
+import time
+
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from clemency.security import keys
 from clemency.security.casekeys import key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
-from clemency.security.provider import get_provider
+from clemency.security.provider import forget_provider, get_provider
 
 BATCH = 500
 
@@ -64,27 +66,43 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             self.stderr.write("Creating production keys: back up KEY_DIR safely, or lose all data.")
         written = keys.init_directory(directory)
-        get_provider.cache_clear()
+        forget_provider()
         self.stdout.write(f"Created {len(written)} key files in {directory} (mode 0600).")
 
     def do_rotate(self, *, retire: int | None, **options) -> None:
         directory = self._directory()
         version = keys.add_kek(directory)
-        get_provider.cache_clear()
+        forget_provider()
         self.stdout.write(f"Added KEK version {version}.")
         self.do_rewrap()
         if retire is not None:
             self.do_retire(version=retire)
 
     def do_retire(self, *, version: int, **options) -> None:
+        """Delete a KEK once no running process can still be wrapping under it."""
         from cases.models import Case
 
         directory = self._directory()
-        in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
-        if in_use:
-            raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
-        keys.remove_kek(directory, version)
-        get_provider.cache_clear()
+        current = get_provider().current_kek_version()
+        age = time.time() - keys.kek_path(directory, current).stat().st_mtime
+        wait = 2 * settings.KEY_RELOAD_SECONDS
+        if age < wait:
+            raise CommandError(
+                f"KEK {current} is only {age:.0f} s old: running processes may still wrap new "
+                f"case keys under KEK {version}. Run `keys retire {version}` again in "
+                f"{wait - age:.0f} s (or once every process has restarted)."
+            )
+        self.do_rewrap()  # case keys wrapped under the old KEK meanwhile
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # No case key can be written while we count and delete.
+                with connection.cursor() as cursor:
+                    cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
+            in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
+            if in_use:
+                raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
+            keys.remove_kek(directory, version)
+        forget_provider()
         self.stdout.write(f"Retired KEK version {version}.")
 
     def do_rewrap(self, **options) -> None:
@@ -109,7 +127,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Re-wrapped {done} case keys under KEK version {current}.")
 
     def do_verify(self, **options) -> None:
-        failures = 0
+        failures = self._verify_case_keys()
         for model, fields in encrypted_models():
             checked = 0
             with key_scope():
@@ -125,9 +143,33 @@ class Command(BaseCommand):
                             self.stderr.write(f"{field.label} row {row.pk}: {type(exc).__name__}")
             self.stdout.write(f"{model._meta.label}: {checked} values decrypted.")
         failures += self._verify_documents()
+        failures += self._pending_deletions()
         if failures:
             raise CommandError(f"{failures} values or documents failed to decrypt.")
         self.stdout.write("All encrypted values and documents decrypt.")
+
+    def _verify_case_keys(self) -> int:
+        from cases.models import Case
+        from clemency.security.casekeys import case_key
+
+        checked = failures = 0
+        for case in Case.objects.filter(wrapped_key__isnull=False).iterator(chunk_size=BATCH):
+            try:
+                case_key(case)
+                checked += 1
+            except SecurityError as exc:
+                failures += 1
+                self.stderr.write(f"case {case.pk}: {type(exc).__name__}")
+        self.stdout.write(f"Case keys: {checked} unwrapped.")
+        return failures
+
+    def _pending_deletions(self) -> int:
+        from cases.services import purge_pending_deletions
+
+        left = purge_pending_deletions()
+        if left:
+            self.stderr.write(f"{left} stored objects of shredded cases could not be deleted yet.")
+        return left
 
     def _verify_documents(self) -> int:
         from cases.models import Document
@@ -138,8 +180,8 @@ class Command(BaseCommand):
         checked = failures = size = 0
         with key_scope():
             for document in Document.objects.select_related("case").iterator(chunk_size=BATCH):
-                key = case_key(document.case)
                 try:
+                    key = case_key(document.case)
                     for segment in storage.open_plaintext(
                         document.object_name,
                         key=key.key,
