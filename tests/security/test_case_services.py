@@ -272,3 +272,35 @@ def test_objects_that_could_not_be_deleted_stay_listed(
     call_command("keys", "verify")  # deletes it this time
     assert not PendingDeletion.objects.exists()
     assert not (documents_dir() / document.object_name).exists()
+
+
+def test_a_streamed_download_of_a_tampered_document_is_cut_off(case_with_document, staff):
+    from django.http import StreamingHttpResponse
+
+    _case, document = case_with_document
+    path = documents_dir() / document.object_name
+    path.write_bytes(path.read_bytes()[:-100])  # truncated at rest
+    response = StreamingHttpResponse(
+        document_read(document=Document.objects.get(pk=document.pk), actor=staff)
+    )
+    sent = []
+    with pytest.raises(DecryptionError):
+        sent.extend(response.streaming_content)
+    assert len(b"".join(sent)) < len(DOCUMENT)  # the client never gets a "complete" file
+
+
+def test_case_keys_live_for_one_request(case_with_document):
+    from clemency.security import casekeys
+    from clemency.security.middleware import CaseKeyScopeMiddleware
+
+    case, _document = case_with_document
+    seen = {}
+
+    def view(request):
+        seen["first"] = casekeys.case_key(Case.objects.get(pk=case.pk))
+        seen["cached"] = casekeys._scope.get()
+        return None
+
+    CaseKeyScopeMiddleware(view)(object())
+    assert seen["cached"] == {}  # emptied when the request ended
+    assert casekeys._scope.get() is None
