@@ -188,17 +188,11 @@ def s3_documents(s3_server, settings):
 
 
 def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
-    s3_documents, staff, django_capture_on_commit_callbacks
+    s3_documents, case_with_document, staff, django_capture_on_commit_callbacks
 ):
+    # s3_documents comes first, so case_with_document stores its document on S3.
     client, bucket = s3_documents
-    applicant = ApplicantFactory(legal_name=MARKER)
-    document = document_store(
-        case=applicant.case,
-        actor=staff,
-        content=[DOCUMENT],
-        original_name=f"{MARKER}.pdf",
-        content_type="application/pdf",
-    )
+    case, document = case_with_document
     (listed,) = client.list_objects_v2(Bucket=bucket)["Contents"]
     assert listed["Key"] == document.object_name
     raw = client.get_object(Bucket=bucket, Key=document.object_name)
@@ -210,7 +204,7 @@ def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
     assert b"".join(document_read(document=document, actor=staff)) == DOCUMENT
 
     with django_capture_on_commit_callbacks(execute=True):
-        case_shred(case=applicant.case, actor=staff, reason="request")
+        case_shred(case=case, actor=staff, reason="request")
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 
