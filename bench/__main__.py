@@ -1,7 +1,7 @@
 """Run every benchmark module (bench/bench_*.py) and write docs/benchmarks.md.
 
-    python -m bench               # all
-    python -m bench pages         # only bench/bench_pages.py
+    python -m bench               # all, and write docs/benchmarks.md
+    python -m bench pages         # only bench/bench_pages.py (printed; the file is left as it is)
 
 Each module has ``TITLE``, ``DESCRIPTION`` and ``run() -> list[dict]``; the rows become a table.
 Benchmarks run against a throw-away test database on DATABASE_URL (SQLite when unset), with a
@@ -79,6 +79,8 @@ def main(selected: list[str]) -> int:
         f"({os.cpu_count()} cores), Python {platform.python_version()}, "
         f"database {connection.vendor}.\n\n"
     )
+    if selected:
+        return 0  # a partial run must not replace the full results
     OUTPUT.write_text(header + "\n".join(sections), encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 0

@@ -72,6 +72,11 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">IB", index, 1 if last else 0)
 
 
+def _immutable(data) -> bool:
+    """Bytes, or a view of bytes: safe to hold on to without a copy."""
+    return isinstance(data, bytes) or (isinstance(data, memoryview) and isinstance(data.obj, bytes))
+
+
 class _SegmentStream:
     """Cuts a byte stream into fixed-size segments for ``_process``, one at a time.
 
@@ -84,7 +89,7 @@ class _SegmentStream:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-        self._held: bytes | None = None
+        self._held: bytes | memoryview | None = None
         self._index = 0
         self._finished = False
 
@@ -97,7 +102,7 @@ class _SegmentStream:
         size = self.segment_size
         if not self._buffer and len(data) == size:
             done = b"" if self._held is None else self._process(self._held, last=False)
-            self._held = data if isinstance(data, bytes) else bytes(data)
+            self._held = data if _immutable(data) else bytes(data)
             return done
         if self._held is not None:
             self._buffer += self._held
