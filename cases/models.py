@@ -1,12 +1,12 @@
 """Cases and their parts. Personal data lives only in encrypted fields (DESIGN.md §5)."""
 
-import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from clemency.references import new_reference
 from clemency.security.casekeys import CaseKeyShredded
 from clemency.security.fields import (
     EncryptedDateField,
@@ -15,24 +15,28 @@ from clemency.security.fields import (
     EncryptedTextField,
 )
 
-# Crockford's base-32 alphabet: no I, L, O or U, so a reference reads well aloud and on paper.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_reference() -> str:
-    """Not sequential, not guessable: 40 random bits, written PP-XXXX-XXXX."""
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"PP-{body[:4]}-{body[4:]}"
-
-
 # Written only by the key services (named in update_fields), never by an ordinary save().
 KEY_COLUMNS = frozenset({"kek_version", "wrapped_key", "data_key_version", "shredded_at"})
+
+
+class Urgency(models.TextChoices):
+    """DESIGN.md §6: computed when a submission is opened; staff can override with a reason."""
+
+    P0 = "P0", _("P0: detained, or removal or an ICE check-in within 14 days")
+    P1 = "P1", _("P1: final order, or removal case with a hearing date")
+    P2 = "P2", _("P2: permanent resident blocked from naturalising or travelling")
+    P3 = "P3", _("P3: already deported, seeking return")
+    P4 = "P4", _("P4: other")
 
 
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference)
     state = models.CharField(_("state"), max_length=20, default="intake")
+    urgency = models.CharField(
+        _("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P4, db_index=True
+    )
+    language = models.CharField(_("language"), max_length=8, default="en")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -240,6 +240,13 @@ if not 1 <= BLIND_INDEX_BITS <= 31:
 # Running processes re-read the keys this often (seconds), so that a rotation reaches them.
 KEY_RELOAD_SECONDS = env_int("KEY_RELOAD_SECONDS", 60)
 
+# --- Public intake ------------------------------------------------------------------------------
+
+# Unsubmitted drafts, and their files, are deleted this many days after they were last saved.
+DRAFT_LIFETIME_DAYS = env_int("DRAFT_LIFETIME_DAYS", 30)
+# The browser half of an open draft's key (clemency/security/drafts.py).
+DRAFT_COOKIE_NAME = "__Host-draft" if PRODUCTION else "draft"
+
 # --- Background tasks ---------------------------------------------------------------------------
 
 TASKS = {

@@ -1,0 +1,81 @@
+"""Opening a submitted application into a case (DESIGN.md §4.3). Staff side only.
+
+The sealed data key is opened with the intake private key and becomes the case key, so the
+documents uploaded with the draft stay readable without re-encryption. The answers are decrypted
+once, written into the case's encrypted fields, and deleted from the draft with the sealed key.
+
+Answers, as the intake wizard stores them (step -> fields), as far as opening reads them::
+
+    applicant:   legal_name, surname, other_names [..], date_of_birth (ISO date)
+    contact:     where_now (home | ice_detention | state_prison | outside_us)
+    immigration: status, a_number, removal_pending, next_hearing, final_order, ice_check_in,
+                 removal_imminent, deported_before
+    story:       text
+"""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Applicant, Case
+from cases.services import case_create, case_set_identity_indexes
+from cases.urgency import urgency_from_answers
+from clemency.audit.log import record
+from clemency.security.drafts import decrypt_answers
+from clemency.security.unsealing import unseal_draft_key
+from intake.models import Draft
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def case_open_submission(*, draft_id: UUID) -> Case | None:
+    """Open one submitted draft; None if it was opened already (tasks may run twice)."""
+    with transaction.atomic():
+        draft = (
+            Draft.objects.select_for_update()
+            .filter(pk=draft_id, submitted_at__isnull=False, case__isnull=True)
+            .first()
+        )
+        if draft is None:
+            return None
+        dek = unseal_draft_key(bytes(draft.sealed_key), draft_id=draft.pk)
+        answers = decrypt_answers(bytes(draft.answers), dek, draft_id=draft.pk)
+        case = case_create(actor=None, data_key=dek, reference=draft.reference)
+        case.urgency = urgency_from_answers(answers, today=timezone.localdate())
+        case.language = draft.language
+        case.save(update_fields=["urgency", "language", "updated_at"])
+
+        person = answers.get("applicant") or {}
+        immigration = answers.get("immigration") or {}
+        birth = _date(person.get("date_of_birth"))
+        Applicant.objects.create(
+            case=case,
+            legal_name=person.get("legal_name") or "",
+            other_names=person.get("other_names") or [],
+            date_of_birth=birth,
+            a_number=immigration.get("a_number") or None,
+            story=(answers.get("story") or {}).get("text") or None,
+        )
+        surname = person.get("surname") or (person.get("legal_name") or "").split(" ")[-1]
+        case_set_identity_indexes(
+            case=case,
+            a_number=immigration.get("a_number"),
+            surname=surname or None,
+            date_of_birth=birth,
+        )
+        draft.case, draft.answers, draft.sealed_key = case, None, None
+        draft.save(update_fields=["case", "answers", "sealed_key", "updated_at"])
+        record(
+            "case.opened",
+            case_id=case.pk,
+            data={"draft": str(draft.pk), "urgency": case.urgency},
+        )
+    return case

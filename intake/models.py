@@ -1,0 +1,65 @@
+"""Drafts and submissions of the public intake. Nothing here is readable without the applicant's
+code, browser key or (once submitted) the staff side's private key (clemency/security/drafts.py).
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def default_expiry():
+    return timezone.now() + timedelta(days=settings.DRAFT_LIFETIME_DAYS)
+
+
+class Draft(models.Model):
+    """One application, from its first step to the case it was opened into.
+
+    Open: ``locator`` and ``code_wrapped_key`` let the resume code open it; ``answers`` is the
+    encrypted JSON of every step. Submitted: those are gone, ``sealed_key`` (to the intake public
+    key), ``reference`` and ``status_code_hash`` remain. Opened: ``case`` is set and the answers
+    and sealed key are deleted (the data now lives, encrypted, in the case).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(default=default_expiry, db_index=True)
+
+    # NULL, not "", when absent: they are unique among the drafts that have one.
+    locator = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    code_wrapped_key = models.BinaryField(null=True, editable=False)
+    answers = models.BinaryField(null=True, editable=False)
+
+    submitted_at = models.DateTimeField(null=True, editable=False)
+    sealed_key = models.BinaryField(null=True, editable=False)
+    reference = models.CharField(max_length=16, unique=True, null=True, editable=False)  # noqa: DJ001
+    status_code_hash = models.CharField(max_length=200, blank=True, editable=False)
+    case = models.OneToOneField(
+        "cases.Case", null=True, on_delete=models.SET_NULL, related_name="submission"
+    )
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            # Open drafts can be resumed; submitted ones cannot, and are sealed.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(submitted_at__isnull=True, sealed_key__isnull=True)
+                    | models.Q(submitted_at__isnull=False, locator__isnull=True)
+                ),
+                name="submitted_drafts_are_sealed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"application {self.reference or self.pk}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None

@@ -1,0 +1,164 @@
+"""Public intake workflows (DESIGN.md §4.1, §4.2).
+
+This module and everything else in intake/ can seal a submission but never unseal one, nor
+decrypt a case (a test checks the imports). Functions take and return the draft's data key
+(DEK); keeping it between requests is intake/session.py's job.
+"""
+
+import contextlib
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+
+from clemency.audit.log import record
+from clemency.references import new_reference
+from clemency.security import drafts
+from clemency.security.errors import DecryptionError
+from intake.models import Draft, default_expiry
+
+
+class IntakeError(Exception):
+    """Refused; the message is safe to show."""
+
+
+def draft_start(*, language: str) -> tuple[Draft, bytes, str]:
+    """A new draft; returns it, its data key, and the resume code (shown once, never stored)."""
+    dek, code = drafts.new_data_key(), drafts.new_resume_code()
+    draft = Draft(language=language)
+    draft.locator = drafts.locator(code)
+    draft.code_wrapped_key = drafts.wrap_for_code(dek, code, draft_id=draft.pk)
+    draft.answers = drafts.encrypt_answers({}, dek, draft_id=draft.pk)
+    draft.save(force_insert=True)
+    return draft, dek, code
+
+
+# Wrapped under a code nobody has, to spend the same Argon2id time on a code that matches no draft.
+_DECOY: tuple[bytes, uuid.UUID] | None = None
+
+
+def _decoy_unwrap(code: str) -> None:
+    global _DECOY
+    if _DECOY is None:
+        decoy_id = uuid.uuid4()
+        _DECOY = (drafts.wrap_for_code(drafts.new_data_key(), "", draft_id=decoy_id), decoy_id)
+    with contextlib.suppress(DecryptionError):
+        drafts.unwrap_with_resume_code(_DECOY[0], code, draft_id=_DECOY[1])
+
+
+def draft_resume(*, code: str) -> tuple[Draft, bytes] | None:
+    """The open draft this code unlocks, with its key; None for a wrong, old or used code.
+
+    A wrong code and a code of no draft take the same time and give the same answer.
+    """
+    normalized = drafts.normalize_code(code)
+    if not drafts.is_well_formed(normalized, drafts.RESUME_CODE_CHARS):
+        return None
+    draft = Draft.objects.filter(
+        locator=drafts.locator(normalized), submitted_at=None, expires_at__gt=timezone.now()
+    ).first()
+    if draft is None:
+        _decoy_unwrap(normalized)
+        return None
+    try:
+        dek = drafts.unwrap_with_resume_code(
+            bytes(draft.code_wrapped_key), normalized, draft_id=draft.pk
+        )
+    except DecryptionError:
+        return None
+    return draft, dek
+
+
+def draft_answers(*, draft: Draft, dek: bytes) -> dict[str, Any]:
+    return drafts.decrypt_answers(bytes(draft.answers), dek, draft_id=draft.pk)
+
+
+def draft_save_step(*, draft: Draft, dek: bytes, step: str, data: dict[str, Any]) -> None:
+    """Store one step's answers (already validated), and push the expiry back."""
+    if draft.is_submitted:
+        raise IntakeError("This application has already been sent.")
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
+        answers = drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)
+        answers[step] = data
+        locked.answers = drafts.encrypt_answers(answers, dek, draft_id=locked.pk)
+        locked.expires_at = default_expiry()
+        locked.save(update_fields=["answers", "expires_at", "updated_at"])
+    draft.answers, draft.expires_at = locked.answers, locked.expires_at
+
+
+def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
+    """Seal the draft for the staff side; returns its reference and the status code (shown once).
+
+    Afterwards the resume code, the browser key and this process can no longer read it.
+    """
+    from intake.tasks import open_submission
+
+    status_code = drafts.new_status_code()
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        if locked.is_submitted:
+            raise IntakeError("This application has already been sent.")
+        drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)  # the right key?
+        locked.sealed_key = drafts.seal_for_staff(dek, draft_id=locked.pk)
+        locked.locator = locked.code_wrapped_key = None
+        locked.submitted_at = timezone.now()
+        locked.reference = new_reference()
+        locked.status_code_hash = make_password(status_code)
+        locked.save()
+        record("intake.submitted", data={"draft": str(locked.pk)})
+        transaction.on_commit(lambda: open_submission.enqueue(draft_id=str(locked.pk)))
+    draft.refresh_from_db()
+    return locked.reference, status_code
+
+
+def drafts_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete drafts never submitted whose time is up. Returns how many."""
+    deleted, _ = Draft.objects.filter(
+        submitted_at=None, expires_at__lte=now or timezone.now()
+    ).delete()
+    return deleted
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return make_password(drafts.new_status_code())
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the status page may show: a coarse stage, never personal data."""
+
+    stage: str  # received, reviewing, preparing, filed, decided, closed
+    reference: str
+
+
+_STAGES = {
+    "intake": "received",
+    "review": "reviewing",
+    "needs_info": "reviewing",
+    "accepted": "preparing",
+    "drafting": "preparing",
+    "qa_review": "preparing",
+    "submitted": "filed",
+    "decided": "decided",
+    "closed": "closed",
+}
+
+
+def status_lookup(*, reference: str, status_code: str) -> Status | None:
+    """The stage of a submission, for its reference and status code; None if either is wrong."""
+    reference = reference.strip().upper()
+    code = drafts.normalize_code(status_code)
+    draft = Draft.objects.select_related("case").filter(reference=reference).first()
+    # The slow hash runs whether or not the reference exists, so timing says nothing.
+    encoded = draft.status_code_hash if draft and draft.status_code_hash else _decoy_hash()
+    if not check_password(code, encoded) or draft is None:
+        return None
+    state = draft.case.state if draft.case_id else "intake"
+    return Status(stage=_STAGES.get(state, "reviewing"), reference=draft.reference)
