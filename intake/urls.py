@@ -6,4 +6,9 @@ app_name = "intake"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("intake/start/", views.start, name="start"),
+    path("intake/resume/", views.resume, name="resume"),
+    path("intake/review/", views.review, name="review"),
+    path("intake/<slug:identifier>/", views.step, name="step"),
+    path("status/", views.status, name="status"),
 ]

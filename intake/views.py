@@ -1,12 +1,179 @@
-"""The public side: no account, no login. Never imports code that can read a submitted case."""
+"""The public side: no account, no login. Never imports code that can read a submitted case.
 
+Every view here is declared public (login_not_required) and listed in the URL access test.
+Nothing personal goes in a URL: steps are addressed by name, drafts by the session and cookie.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from intake import services, session, steps, throttle
+from intake.forms import StepForm
 
 
 @login_not_required
 @require_safe
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """GET explains; POST creates the draft and shows the resume code, once."""
+    if request.method == "GET":
+        return render(request, "intake/start.html")
+    draft, dek, code = services.draft_start(language=get_language())
+    response = render(request, "intake/code.html", {"code": code, "next": steps.STEPS[0]})
+    session.remember(request, response, draft, dek)
+    return response
+
+
+def _open_draft(request: HttpRequest):
+    held = session.recall(request)
+    if held is None:
+        messages.info(request, _("To continue an application, enter its code."))
+    return held
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, identifier: str) -> HttpResponse:
+    current = steps.BY_IDENTIFIER.get(identifier)
+    if current is None:
+        raise Http404
+    held = _open_draft(request)
+    if held is None:
+        return redirect("intake:resume")
+    draft, dek = held
+    answers = services.draft_answers(draft=draft, dek=dek)
+    form_class: type[StepForm] = current.form_class
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            services.draft_save_step(
+                draft=draft, dek=dek, step=current.identifier, data=form.as_answers()
+            )
+            if request.POST.get("action") == "later":
+                response = render(request, "intake/later.html")
+                session.forget(request, response)
+                return response
+            following = steps.after(current)
+            if following is None:
+                return redirect("intake:review")
+            return redirect("intake:step", identifier=following.identifier)
+    else:
+        form = form_class(initial=form_class.initial_from(answers.get(current.identifier)))
+    return render(
+        request,
+        "intake/step.html",
+        {
+            "step": current,
+            "form": form,
+            "number": steps.position(current),
+            "total": len(steps.STEPS),
+            "previous": steps.before(current),
+        },
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest) -> HttpResponse:
+    held = _open_draft(request)
+    if held is None:
+        return redirect("intake:resume")
+    draft, dek = held
+    answers = services.draft_answers(draft=draft, dek=dek)
+    missing = steps.first_unanswered(answers)
+    if request.method == "POST" and missing is None:
+        reference, status_code = services.draft_submit(draft=draft, dek=dek)
+        response = render(
+            request,
+            "intake/confirmation.html",
+            {"reference": reference, "status_code": status_code},
+        )
+        session.forget(request, response)
+        return response
+    sections = []
+    for item in steps.STEPS:
+        form = item.form_class(initial=item.form_class.initial_from(answers.get(item.identifier)))
+        sections.append(
+            {
+                "step": item,
+                "answered": item.identifier in answers,
+                "rows": [
+                    (field.label, _display(field, answers.get(item.identifier, {})))
+                    for field in form
+                ],
+            }
+        )
+    return render(request, "intake/review.html", {"sections": sections, "missing": missing})
+
+
+def _display(bound_field, answers: dict) -> str:
+    value = answers.get(bound_field.name)
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(value)
+    choices = dict(getattr(bound_field.field, "choices", []) or [])
+    return str(choices.get(value, value))
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def resume(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        client = throttle.client(request)
+        if throttle.blocked("resume", client):
+            error = _("Too many tries. Please wait an hour and try again.")
+        else:
+            found = services.draft_resume(code=request.POST.get("code", ""))
+            if found is not None:
+                draft, dek = found
+                answers = services.draft_answers(draft=draft, dek=dek)
+                following = steps.first_unanswered(answers)
+                response = (
+                    redirect("intake:step", identifier=following.identifier)
+                    if following
+                    else redirect("intake:review")
+                )
+                session.remember(request, response, draft, dek)
+                return response
+            throttle.failed("resume", client)
+            # Same words whether the code is wrong or no draft exists.
+            error = _("This code does not open an application. Check it and try again.")
+    return render(request, "intake/resume.html", {"error": error}, status=400 if error else 200)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    error = result = None
+    if request.method == "POST":
+        client = throttle.client(request)
+        reference = request.POST.get("reference", "").strip().upper()
+        if throttle.blocked("status", client, reference):
+            error = _("Too many tries. Please wait an hour and try again.")
+        else:
+            result = services.status_lookup(
+                reference=reference, status_code=request.POST.get("status_code", "")
+            )
+            if result is None:
+                throttle.failed("status", client, reference)
+                error = _("The reference and code do not match. Check them and try again.")
+    return render(
+        request,
+        "intake/status.html",
+        {"error": error, "result": result},
+        status=400 if error else 200,
+    )

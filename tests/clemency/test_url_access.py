@@ -9,6 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 # The only views an anonymous visitor may reach. Adding a public view means adding it here.
 PUBLIC = {
     "intake:landing",
+    "intake:start",
+    "intake:resume",
+    "intake:review",
+    "intake:step",
+    "intake:status",
     "set_language",
     "accounts:login",
     "accounts:password-reset",
@@ -28,6 +33,7 @@ SAMPLES = {
     "uidb64": "MQ",
     "token": "set-password",
     "url": "no-such-page/",
+    "identifier": "filer",
 }
 
 

@@ -26,6 +26,7 @@ from intake.services import (
     status_lookup,
 )
 from tests.clemency.subprocess_env import ROOT, clean_environ, run_python
+from tests.sql import uid
 
 pytestmark = pytest.mark.django_db
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
@@ -44,7 +45,7 @@ ANSWERS = {
 
 def raw_row(draft) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM intake_draft WHERE id = %s", [draft.pk])
+        cursor.execute("SELECT * FROM intake_draft WHERE id = %s", [uid(draft.pk)])
         row = cursor.fetchone()
     return b"|".join(
         bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row

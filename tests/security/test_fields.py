@@ -16,6 +16,7 @@ from clemency.security.errors import DecryptionError, KeyNotAvailable
 from clemency.security.keys import init_directory
 from clemency.security.provider import get_provider
 from tests.factories import ApplicantFactory, CaseFactory
+from tests.sql import uid
 
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def raw_row(applicant_id) -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM cases_applicant WHERE id = %s", [applicant_id])
+        cursor.execute("SELECT * FROM cases_applicant WHERE id = %s", [uid(applicant_id)])
         return cursor.fetchone()
 
 
@@ -72,7 +73,7 @@ def test_a_value_copied_to_another_row_does_not_decrypt():
         cursor.execute(
             "UPDATE cases_applicant SET legal_name = (SELECT legal_name FROM cases_applicant "
             "WHERE id = %s) WHERE id = %s",
-            [one.pk, two.pk],
+            [uid(one.pk), uid(two.pk)],
         )
     with pytest.raises(DecryptionError):
         _ = fresh(two).legal_name
@@ -83,7 +84,8 @@ def test_a_row_moved_to_another_case_does_not_decrypt():
     other_case = CaseFactory()
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE cases_applicant SET case_id = %s WHERE id = %s", [other_case.pk, applicant.pk]
+            "UPDATE cases_applicant SET case_id = %s WHERE id = %s",
+            [uid(other_case.pk), uid(applicant.pk)],
         )
     with pytest.raises(DecryptionError):
         _ = fresh(applicant).legal_name
@@ -93,7 +95,7 @@ def test_a_value_copied_to_another_field_does_not_decrypt():
     applicant = ApplicantFactory(legal_name=MARKER, story="x")
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE cases_applicant SET story = legal_name WHERE id = %s", [applicant.pk]
+            "UPDATE cases_applicant SET story = legal_name WHERE id = %s", [uid(applicant.pk)]
         )
     with pytest.raises(DecryptionError):
         _ = fresh(applicant).story
@@ -133,7 +135,7 @@ def test_only_isnull_lookups():
 
 def stored_name(applicant_id) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [applicant_id])
+        cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [uid(applicant_id)])
         return bytes(cursor.fetchone()[0])
 
 
@@ -274,7 +276,7 @@ def test_field_values_use_a_subkey_not_the_case_key():
         key = case_key(fresh(applicant).case)
     assert key.field_key != key.key
     with connection.cursor() as cursor:
-        cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [applicant.pk])
+        cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [uid(applicant.pk)])
         blob = bytes(cursor.fetchone()[0])
     ids = {"key_version": 1, "label": "cases.Applicant.legal_name", "row_id": applicant.pk}
     with pytest.raises(DecryptionError):

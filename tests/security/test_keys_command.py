@@ -9,6 +9,7 @@ from clemency.security.envelope import WrappedKey, rewrap_case_key
 from clemency.security.keys import add_kek, load_directory
 from clemency.security.provider import get_provider
 from tests.factories import ApplicantFactory
+from tests.sql import uid
 
 pytestmark = pytest.mark.django_db
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
@@ -104,7 +105,9 @@ def test_rotation_changes_no_field_ciphertext(own_keys):
 
     def stored():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT legal_name FROM cases_applicant WHERE id = %s", [applicant.pk])
+            cursor.execute(
+                "SELECT legal_name FROM cases_applicant WHERE id = %s", [uid(applicant.pk)]
+            )
             return bytes(cursor.fetchone()[0])
 
     before = stored()
@@ -118,7 +121,9 @@ def test_verify_reports_counts_and_fails_on_damage(own_keys, capsys):
     call_command("keys", "verify")
     assert "cases.Applicant: 10 values decrypted." in capsys.readouterr().out
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_applicant SET story = legal_name WHERE id = %s", [broken.pk])
+        cursor.execute(
+            "UPDATE cases_applicant SET story = legal_name WHERE id = %s", [uid(broken.pk)]
+        )
     with pytest.raises(CommandError, match="1 values or documents failed"):
         call_command("keys", "verify")
     assert MARKER not in capsys.readouterr().err

@@ -1,0 +1,242 @@
+"""The intake's steps as plain Django forms. Every label, help text and error is translated.
+
+Cleaned data is stored as JSON in the encrypted draft (dates as ISO text), under the step's
+identifier; cases/opening.py reads it from there.
+"""
+
+import re
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+REQUIRED = _("Please answer this question.")
+
+
+class StepForm(forms.Form):
+    """Plain-language required message, and JSON-friendly cleaned data."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.setdefault("required", REQUIRED)
+            field.error_messages["required"] = REQUIRED
+
+    def as_answers(self) -> dict:
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in self.cleaned_data.items()
+        }
+
+    @classmethod
+    def initial_from(cls, answers: dict | None) -> dict:
+        return dict(answers or {})
+
+
+def _date_field(label, *, required=False, help_text="") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, for example 2024-05-17.")},
+    )
+
+
+def _yes_no(label, help_text="") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+    )
+
+
+class FilerForm(StepForm):
+    who = forms.ChoiceField(
+        label=_("Who is filling in this application?"),
+        choices=[
+            ("applicant", _("I am the person who needs help")),
+            ("family", _("A family member or friend")),
+            ("attorney", _("A lawyer")),
+            ("organisation", _("An organisation")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    relationship = forms.CharField(
+        label=_("How do you know the person?"),
+        help_text=_("For example: his sister, her lawyer, a community group."),
+        required=False,
+        max_length=200,
+    )
+    consent = forms.BooleanField(
+        label=_("The person knows about this application and agrees to it."),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("who") and cleaned["who"] != "applicant" and not cleaned.get("consent"):
+            self.add_error(
+                "consent",
+                _("When you apply for someone else, they must agree. Please confirm it."),
+            )
+        return cleaned
+
+
+class ApplicantForm(StepForm):
+    legal_name = forms.CharField(
+        label=_("Full legal name"),
+        help_text=_("As it is written on court or immigration papers."),
+        max_length=200,
+    )
+    surname = forms.CharField(label=_("Family name (surname)"), max_length=100)
+    other_names = forms.CharField(
+        label=_("Other names or spellings used on records"),
+        help_text=_("One per line. Leave empty if there are none."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    date_of_birth = _date_field(_("Date of birth"), required=True)
+    country_of_birth = forms.CharField(label=_("Country of birth"), max_length=100)
+    language = forms.ChoiceField(
+        label=_("Which language does the person prefer?"),
+        choices=[*settings.LANGUAGES, ("other", _("Another language"))],
+    )
+    interpreter = _yes_no(_("Does the person need an interpreter?"))
+
+    def clean_other_names(self) -> list[str]:
+        text = self.cleaned_data.get("other_names") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()][:20]
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate() or born.year < 1900:
+            raise forms.ValidationError(_("Please check the date of birth."), code="invalid")
+        return born
+
+    @classmethod
+    def initial_from(cls, answers: dict | None) -> dict:
+        initial = dict(answers or {})
+        if isinstance(initial.get("other_names"), list):
+            initial["other_names"] = "\n".join(initial["other_names"])
+        return initial
+
+
+class ContactForm(StepForm):
+    where_now = forms.ChoiceField(
+        label=_("Where is the person now?"),
+        choices=[
+            ("home", _("At home, or staying with someone")),
+            ("ice_detention", _("In immigration (ICE) detention")),
+            ("state_prison", _("In a New York State prison")),
+            ("outside_us", _("Outside the United States")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    facility = forms.CharField(
+        label=_("Name of the detention centre or prison"), required=False, max_length=200
+    )
+    din = forms.CharField(
+        label=_("DIN (prison number)"),
+        help_text=_("Only for people in a New York State prison."),
+        required=False,
+        max_length=20,
+    )
+    method = forms.ChoiceField(
+        label=_("How can we contact you safely?"),
+        choices=[
+            ("phone", _("Phone call")),
+            ("whatsapp", _("WhatsApp")),
+            ("email", _("Email")),
+            ("mail", _("Letter by post")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(label=_("Phone number"), required=False, max_length=40)
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        error_messages={"invalid": _("Enter a valid email address.")},
+    )
+    address = forms.CharField(
+        label=_("Postal address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+    )
+    leave_message = _yes_no(_("May we leave a message?"))
+    mail_read_by_others = _yes_no(
+        _("Could other people read letters we send?"),
+        _("In detention or prison, staff often open mail."),
+    )
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and len(re.sub(r"\D", "", phone)) < 7:
+            raise forms.ValidationError(_("Please check the phone number."), code="invalid")
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        needs = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
+        field = needs.get(cleaned.get("method"))
+        if field and not cleaned.get(field):
+            self.add_error(field, _("We need this to contact you the way you chose."))
+        return cleaned
+
+
+A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)
+
+
+class ImmigrationForm(StepForm):
+    status = forms.ChoiceField(
+        label=_("What is the person's immigration status?"),
+        choices=[
+            ("permanent_resident", _("Permanent resident (green card)")),
+            ("visa", _("A visa")),
+            ("asylum_tps", _("Asylum, refugee or TPS")),
+            ("none", _("No status")),
+            ("unknown", _("I do not know")),
+        ],
+    )
+    a_number = forms.CharField(
+        label=_("A-number (if you know it)"),
+        help_text=_("8 or 9 digits, on immigration papers, often written A123456789."),
+        required=False,
+        max_length=20,
+    )
+    removal_pending = _yes_no(_("Is there a deportation (removal) case in immigration court?"))
+    next_hearing = _date_field(_("Date of the next hearing, if there is one"))
+    final_order = _yes_no(_("Has a judge already ordered deportation (a final order)?"))
+    ice_check_in = _date_field(_("Date of the next ICE check-in, if there is one"))
+    deported_before = _yes_no(_("Has the person been deported before?"))
+
+    def clean_a_number(self) -> str:
+        value = self.cleaned_data.get("a_number", "").strip()
+        if value and not A_NUMBER.match(value):
+            raise forms.ValidationError(
+                _("An A-number has 8 or 9 digits. Please check it, or leave it empty."),
+                code="invalid",
+            )
+        return value
+
+
+class StoryForm(StepForm):
+    text = forms.CharField(
+        label=_("Tell us about the person"),
+        help_text=_(
+            "Family in the United States, years here, work, health, what they have done to "
+            "change their life, anything else that matters. Write as much or as little as you "
+            "want."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20000,
+    )

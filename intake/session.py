@@ -1,0 +1,71 @@
+"""Keeping an open draft's key between requests (ADR 0009).
+
+The browser holds a random browser key in an HttpOnly cookie scoped to /intake/; the session
+holds the draft's data key wrapped under it. Together they give the key back; apart, nothing.
+"""
+
+import base64
+import binascii
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from clemency.security import drafts
+from clemency.security.errors import DecryptionError
+from intake.models import Draft
+
+SESSION_KEY = "intake_draft"
+COOKIE_PATH = "/intake/"
+
+
+def remember(request: HttpRequest, response: HttpResponse, draft: Draft, dek: bytes) -> None:
+    """Hand the browser its half and keep ours in the session (a new pair every time)."""
+    browser_key = drafts.new_browser_key()
+    request.session.cycle_key()  # a draft opened on this device gets a fresh session id
+    request.session[SESSION_KEY] = {
+        "draft": str(draft.pk),
+        "wrapped": base64.b64encode(
+            drafts.wrap_for_browser(dek, browser_key, draft_id=draft.pk)
+        ).decode("ascii"),
+    }
+    response.set_cookie(
+        settings.DRAFT_COOKIE_NAME,
+        base64.urlsafe_b64encode(browser_key).decode("ascii"),
+        max_age=None,  # gone when the browser closes; the resume code brings it back
+        path=COOKIE_PATH if not settings.PRODUCTION else "/",  # __Host- cookies need path=/
+        secure=settings.PRODUCTION,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def recall(request: HttpRequest) -> tuple[Draft, bytes] | None:
+    """The open draft of this browser and its key, or None."""
+    held = request.session.get(SESSION_KEY)
+    cookie = request.COOKIES.get(settings.DRAFT_COOKIE_NAME)
+    if not held or not cookie:
+        return None
+    try:
+        browser_key = base64.urlsafe_b64decode(cookie.encode("ascii"))
+        draft_id = UUID(held["draft"])
+        wrapped = base64.b64decode(held["wrapped"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeEncodeError):
+        return None
+    draft = Draft.objects.filter(pk=draft_id, submitted_at=None).first()
+    if draft is None or len(browser_key) != 32:
+        return None
+    try:
+        dek = drafts.unwrap_for_browser(wrapped, browser_key, draft_id=draft.pk)
+    except DecryptionError:
+        return None
+    return draft, dek
+
+
+def forget(request: HttpRequest, response: HttpResponse) -> None:
+    request.session.pop(SESSION_KEY, None)
+    response.delete_cookie(
+        settings.DRAFT_COOKIE_NAME,
+        path=COOKIE_PATH if not settings.PRODUCTION else "/",
+        samesite="Strict",
+    )

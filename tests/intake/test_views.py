@@ -1,0 +1,217 @@
+"""The intake over HTTP: start, steps, save and resume, review, submit, status; bad input."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cases.models import Case
+from intake.models import Draft
+from intake.steps import STEPS
+
+pytestmark = pytest.mark.django_db
+MARKER = "-".join(["Marker", "Maria", "Lopez"])
+
+VALID = {
+    "filer": {"who": "family", "relationship": "sister", "consent": "on"},
+    "applicant": {
+        "legal_name": f"{MARKER} Garcia",
+        "surname": "Garcia",
+        "other_names": "Maria Lopes\nMaria G. Lopez",
+        "date_of_birth": "1990-05-17",
+        "country_of_birth": "Dominican Republic",
+        "language": "es",
+        "interpreter": "yes",
+    },
+    "contact": {
+        "where_now": "ice_detention",
+        "facility": "Orange County",
+        "method": "phone",
+        "phone": "+1 718 555 0100",
+        "leave_message": "no",
+    },
+    "immigration": {
+        "status": "permanent_resident",
+        "a_number": "A-123-456-789",
+        "removal_pending": "yes",
+        "next_hearing": "2027-01-10",
+    },
+    "story": {"text": f"{MARKER} has three children in Queens."},
+}
+
+
+def started(client: Client) -> str:
+    response = client.post(reverse("intake:start"))
+    assert response.status_code == 200
+    code = re.search(r'<p class="code"[^>]*>([0-9A-Z-]+)</p>', response.text).group(1)
+    return code
+
+
+def step_url(identifier: str) -> str:
+    return reverse("intake:step", kwargs={"identifier": identifier})
+
+
+def fill_all(client: Client) -> None:
+    for step in STEPS:
+        response = client.post(
+            step_url(step.identifier), VALID[step.identifier] | {"action": "next"}
+        )
+        assert response.status_code == 302, (step.identifier, response.text[:2000])
+
+
+def test_start_shows_the_code_once_and_sets_the_browser_half(client):
+    code = started(client)
+    assert len(code) == 19
+    assert "draft" in client.cookies
+    cookie = client.cookies["draft"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+    assert client.get(step_url("filer")).status_code == 200
+    assert code not in client.get(step_url("filer")).text
+
+
+def test_the_whole_journey(client, django_capture_on_commit_callbacks):
+    started(client)
+    fill_all(client)
+    review = client.get(reverse("intake:review"))
+    assert f"{MARKER} Garcia" in review.text
+    assert "Orange County" in review.text
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmation = client.post(reverse("intake:review"))
+    reference = re.search(r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", confirmation.text).group(0)
+    status_code = re.search(
+        r'<dd class="code"[^>]*>([0-9A-Z]{4}-[0-9A-Z]{4})</dd>', confirmation.text
+    ).group(1)
+    case = Case.objects.get(reference=reference)
+    assert case.urgency == "P0"  # in ICE detention
+    assert client.get(reverse("intake:review")).status_code == 302  # the draft is gone here
+    status = client.post(
+        reverse("intake:status"), {"reference": reference, "status_code": status_code}
+    )
+    assert status.status_code == 200
+    assert "received" in status.text
+    assert MARKER not in status.text
+
+
+def test_errors_keep_what_was_typed_and_say_what_to_fix(client):
+    started(client)
+    response = client.post(
+        step_url("applicant"),
+        {"legal_name": f"{MARKER} Garcia", "surname": "", "date_of_birth": "17/05/1990"},
+    )
+    assert response.status_code == 200
+    assert f'value="{MARKER} Garcia"' in response.text
+    assert 'role="alert"' in response.text
+    assert "Please answer this question." in response.text
+    assert "Enter a date, for example 2024-05-17." in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_filing_for_someone_else_needs_their_consent(client):
+    started(client)
+    response = client.post(step_url("filer"), {"who": "family", "relationship": "son"})
+    assert response.status_code == 200
+    assert "they must agree" in response.text
+
+
+def test_a_bad_a_number_is_refused_with_the_reason(client):
+    started(client)
+    response = client.post(step_url("immigration"), {"status": "none", "a_number": "A12"})
+    assert "An A-number has 8 or 9 digits" in response.text
+
+
+def test_save_and_finish_later_then_resume_on_another_device(client):
+    code = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    later = client.post(step_url("applicant"), VALID["applicant"] | {"action": "later"})
+    assert later.status_code == 200
+    assert client.get(step_url("contact")).status_code == 302  # this browser forgot it
+
+    other_device = Client()
+    response = other_device.post(reverse("intake:resume"), {"code": code.lower().replace("-", " ")})
+    assert response.status_code == 302
+    assert response.url == step_url("contact")
+    page = other_device.get(step_url("applicant"))
+    assert f"{MARKER} Garcia" in page.text
+    assert "Maria Lopes\nMaria G. Lopez" in page.text
+
+
+def test_a_wrong_code_is_refused_without_saying_whether_a_draft_exists(client):
+    code = started(client)
+    wrong = Client().post(
+        reverse("intake:resume"), {"code": code[:-1] + ("0" if code[-1] != "0" else "1")}
+    )
+    unknown = Client().post(reverse("intake:resume"), {"code": "AAAA-BBBB-CCCC-DDDD"})
+    assert wrong.status_code == unknown.status_code == 400
+    message = "This code does not open an application."
+    assert message in wrong.text
+    assert message in unknown.text
+
+
+def test_repeated_wrong_codes_are_throttled(client, settings):
+    settings.INTAKE_GUESS_LIMIT = 3
+    code = started(client)
+    guesser = Client()
+    for _ in range(3):
+        guesser.post(reverse("intake:resume"), {"code": "AAAA-BBBB-CCCC-DDDD"})
+    blocked = guesser.post(reverse("intake:resume"), {"code": code})
+    assert blocked.status_code == 400
+    assert "Too many tries" in blocked.text
+
+
+def test_status_guessing_is_throttled_per_reference(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.INTAKE_GUESS_LIMIT = 2
+    started(client)
+    fill_all(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        reference = re.search(
+            r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", client.post(reverse("intake:review")).text
+        ).group(0)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        Client(REMOTE_ADDR=address).post(
+            reverse("intake:status"), {"reference": reference, "status_code": "AAAA-AAAA"}
+        )
+    blocked = Client(REMOTE_ADDR="10.0.0.3").post(
+        reverse("intake:status"), {"reference": reference, "status_code": "BBBB-BBBB"}
+    )
+    assert "Too many tries" in blocked.text
+
+
+def test_steps_without_a_draft_send_to_resume(client):
+    response = client.get(step_url("applicant"))
+    assert response.url == reverse("intake:resume")
+    assert client.get(step_url("no-such-step")).status_code == 404
+
+
+def test_a_stolen_session_cookie_alone_opens_nothing(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    thief = Client()
+    thief.cookies["sessionid"] = client.cookies["sessionid"].value  # without the browser key
+    assert thief.get(step_url("applicant")).url == reverse("intake:resume")
+    thief.cookies["draft"] = "A" * 44  # a made-up browser key
+    assert thief.get(step_url("applicant")).url == reverse("intake:resume")
+
+
+def test_no_plaintext_in_the_database_or_session_while_filling(client):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+
+    started(client)
+    fill_all(client)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM intake_draft")
+        rows = b"|".join(
+            bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+            for row in cursor.fetchall()
+            for value in row
+        )
+    assert len(rows) > 1000  # the encrypted answers are there
+    sessions = repr([s.get_decoded() for s in Session.objects.all()]).encode()
+    for haystack in (rows, sessions):
+        assert MARKER.encode() not in haystack
+        assert b"718 555" not in haystack
+    assert Draft.objects.count() == 1
