@@ -60,3 +60,18 @@ def test_seed_demo_refuses_a_server_database_unless_asked():
     with mock.patch.dict(connection.settings_dict, server), pytest.raises(CommandError):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_sends_applications_in_several_languages_and_urgencies(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from cases.models import Case
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", any_database=True)
+        call_command("seed_demo", any_database=True)  # twice: nothing more
+    cases = Case.objects.order_by("urgency")
+    assert [c.urgency for c in cases] == ["P0", "P1", "P2", "P3", "P4"]
+    assert sorted(c.language for c in cases) == ["ar", "bn", "es", "fr", "ht"]

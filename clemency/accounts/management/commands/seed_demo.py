@@ -21,6 +21,13 @@ DEMO_USERS: list[tuple[str, Role]] = [
     ("attorney2@example.org", Role.VOLUNTEER_ATTORNEY),
 ]
 DEMO_ADMIN = "admin@example.org"
+DEMO_APPLICATIONS = [
+    ("es", "ice_detention", {"status": "permanent_resident"}),  # P0
+    ("ht", "home", {"status": "none", "final_order": True}),  # P1
+    ("ar", "home", {"status": "permanent_resident"}),  # P2
+    ("bn", "outside_us", {"status": "none", "deported_before": True}),  # P3
+    ("fr", "home", {"status": "unknown"}),  # P4
+]
 
 
 class Command(BaseCommand):
@@ -54,8 +61,41 @@ class Command(BaseCommand):
             admin.set_password(password)
             admin.is_active = admin.is_staff = admin.is_superuser = True
             admin.save()
+        self._seed_applications()
         self.stdout.write("Demo logins (all with the same password):")
         for email, role in DEMO_USERS:
             self.stdout.write(f"  {email:<26} {role.label}")
         self.stdout.write(f"  {DEMO_ADMIN:<26} administrator (/admin/)")
         self.stdout.write(f"  password: {password}")
+
+    def _seed_applications(self) -> None:
+        """A few sent applications, in several languages and urgencies, opened into cases."""
+        from django.db import transaction
+
+        from cases.opening import case_open_submission
+        from intake.models import Draft
+        from intake.services import draft_save_step, draft_start, draft_submit
+
+        if Draft.objects.exists():
+            return
+        for language, where_now, immigration in DEMO_APPLICATIONS:
+            draft, dek, _code = draft_start(language=language)
+            answers = {
+                "filer": {"who": "family", "relationship": "sister", "consent": True},
+                "applicant": {
+                    "legal_name": f"Demo Applicant {language.upper()}",
+                    "surname": f"Applicant{language.upper()}",
+                    "other_names": [],
+                    "date_of_birth": "1985-03-14",
+                    "country_of_birth": "Demo",
+                    "language": language,
+                },
+                "contact": {"where_now": where_now, "method": "mail", "address": "Demo"},
+                "immigration": immigration,
+                "story": {"text": "Demonstration data, not a real person."},
+            }
+            for step, data in answers.items():
+                draft_save_step(draft=draft, dek=dek, step=step, data=data)
+            with transaction.atomic():
+                draft_submit(draft=draft, dek=dek)
+            case_open_submission(draft_id=draft.pk)
