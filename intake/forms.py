@@ -240,3 +240,98 @@ class StoryForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=20000,
     )
+
+
+NEW_YORK_COUNTIES = [
+    "Albany",
+    "Allegany",
+    "Bronx",
+    "Broome",
+    "Cattaraugus",
+    "Cayuga",
+    "Chautauqua",
+    "Chemung",
+    "Chenango",
+    "Clinton",
+    "Columbia",
+    "Cortland",
+    "Delaware",
+    "Dutchess",
+    "Erie",
+    "Essex",
+    "Franklin",
+    "Fulton",
+    "Genesee",
+    "Greene",
+    "Hamilton",
+    "Herkimer",
+    "Jefferson",
+    "Kings (Brooklyn)",
+    "Lewis",
+    "Livingston",
+    "Madison",
+    "Monroe",
+    "Montgomery",
+    "Nassau",
+    "New York (Manhattan)",
+    "Niagara",
+    "Oneida",
+    "Onondaga",
+    "Ontario",
+    "Orange",
+    "Orleans",
+    "Oswego",
+    "Otsego",
+    "Putnam",
+    "Queens",
+    "Rensselaer",
+    "Richmond (Staten Island)",
+    "Rockland",
+    "St. Lawrence",
+    "Saratoga",
+    "Schenectady",
+    "Schoharie",
+    "Schuyler",
+    "Seneca",
+    "Steuben",
+    "Suffolk",
+    "Sullivan",
+    "Tioga",
+    "Tompkins",
+    "Ulster",
+    "Warren",
+    "Washington",
+    "Wayne",
+    "Westchester",
+    "Wyoming",
+    "Yates",
+]
+
+
+class ConvictionForm(StepForm):
+    """One New York conviction. Only the county and the charge are needed; the rest helps."""
+
+    county = forms.ChoiceField(
+        label=_("County"),
+        choices=[("", _("Choose the county")), *((c, c) for c in NEW_YORK_COUNTIES)],
+    )
+    charge = forms.CharField(
+        label=_("What was the conviction for?"),
+        help_text=_("For example: criminal possession of a controlled substance, 2014."),
+        max_length=300,
+    )
+    court = forms.CharField(label=_("Court"), required=False, max_length=200)
+    docket = forms.CharField(label=_("Docket or indictment number"), required=False, max_length=100)
+    date = _date_field(_("Date of the conviction"))
+    sentence = forms.CharField(label=_("Sentence"), required=False, max_length=300)
+    complete = _yes_no(_("Is the sentence finished (including probation or parole)?"))
+
+    def has_input(self) -> bool:
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.fields)
+
+
+class OtherConvictionsForm(StepForm):
+    outside_ny = _yes_no(
+        _("Are there convictions outside New York State?"),
+        _("Federal courts or other states count as outside New York State."),
+    )

@@ -20,6 +20,7 @@ STEPS = [
     Step("applicant", _("About the person"), forms.ApplicantForm),
     Step("contact", _("Safe contact"), forms.ContactForm),
     Step("immigration", _("Immigration"), forms.ImmigrationForm),
+    Step("convictions", _("Convictions in New York"), forms.ConvictionForm),
     Step("story", _("Their story"), forms.StoryForm),
 ]
 BY_IDENTIFIER = {step.identifier: step for step in STEPS}

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from intake import services, session, steps, throttle
+from intake import forms, services, session, steps, throttle
 from intake.forms import StepForm
 
 
@@ -52,6 +52,8 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
         return redirect("intake:resume")
     draft, dek = held
     answers = services.draft_answers(draft=draft, dek=dek)
+    if current.identifier == "convictions":
+        return _convictions(request, draft, dek, answers.get("convictions") or {}, current)
     form_class: type[StepForm] = current.form_class
     if request.method == "POST":
         form = form_class(request.POST)
@@ -59,14 +61,7 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
             services.draft_save_step(
                 draft=draft, dek=dek, step=current.identifier, data=form.as_answers()
             )
-            if request.POST.get("action") == "later":
-                response = render(request, "intake/later.html")
-                session.forget(request, response)
-                return response
-            following = steps.after(current)
-            if following is None:
-                return redirect("intake:review")
-            return redirect("intake:step", identifier=following.identifier)
+            return _next_page(request, current)
     else:
         form = form_class(initial=form_class.initial_from(answers.get(current.identifier)))
     return render(
@@ -75,6 +70,80 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
         {
             "step": current,
             "form": form,
+            "number": steps.position(current),
+            "total": len(steps.STEPS),
+            "previous": steps.before(current),
+        },
+    )
+
+
+def _next_page(request: HttpRequest, current: steps.Step) -> HttpResponse:
+    if request.POST.get("action") == "later":
+        response = render(request, "intake/later.html")
+        session.forget(request, response)
+        return response
+    following = steps.after(current)
+    if following is None:
+        return redirect("intake:review")
+    return redirect("intake:step", identifier=following.identifier)
+
+
+def _convictions(request, draft, dek, saved: dict, current: steps.Step) -> HttpResponse:
+    """Add New York convictions one at a time to a list; remove any; then continue.
+
+    Whatever is typed in the conviction form when the applicant presses "continue" is added
+    first (or shown back with its errors): nothing typed is dropped.
+    """
+    convictions = list(saved.get("list") or [])
+    conviction = forms.ConvictionForm(prefix="conviction")
+    other = forms.OtherConvictionsForm(initial={"outside_ny": saved.get("outside_ny")})
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        conviction = forms.ConvictionForm(request.POST, prefix="conviction")
+        other = forms.OtherConvictionsForm(request.POST)
+        if action.startswith("remove-"):
+            index = action.removeprefix("remove-")
+            if index.isdigit() and int(index) < len(convictions):
+                del convictions[int(index)]
+            saved = {**saved, "list": convictions}
+            services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
+            return redirect("intake:step", identifier=current.identifier)
+        adding = action == "add" or conviction.has_input()
+        if adding and conviction.is_valid():
+            convictions.append(conviction.as_answers())
+            conviction = forms.ConvictionForm(prefix="conviction")
+        elif adding:
+            return _convictions_page(request, current, convictions, conviction, other)
+        if other.is_valid():
+            saved = {"list": convictions, "outside_ny": other.cleaned_data["outside_ny"]}
+            services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
+            if action == "add":
+                messages.success(request, _("The conviction is added."))
+                return redirect("intake:step", identifier=current.identifier)
+            if not convictions:
+                conviction.add_error(None, _("Please add at least one New York conviction."))
+                return _convictions_page(request, current, convictions, conviction, other)
+            if saved["outside_ny"]:
+                messages.info(
+                    request,
+                    _(
+                        "The Governor of New York can only pardon New York convictions. We "
+                        "will still read your application and tell you what we can do."
+                    ),
+                )
+            return _next_page(request, current)
+    return _convictions_page(request, current, convictions, conviction, other)
+
+
+def _convictions_page(request, current, convictions, conviction, other) -> HttpResponse:
+    return render(
+        request,
+        "intake/convictions.html",
+        {
+            "step": current,
+            "convictions": convictions,
+            "form": conviction,
+            "other": other,
             "number": steps.position(current),
             "total": len(steps.STEPS),
             "previous": steps.before(current),
@@ -102,6 +171,19 @@ def review(request: HttpRequest) -> HttpResponse:
         return response
     sections = []
     for item in steps.STEPS:
+        if item.identifier == "convictions":
+            saved = answers.get("convictions") or {}
+            sections.append(
+                {
+                    "step": item,
+                    "answered": "convictions" in answers,
+                    "rows": [
+                        (_("Conviction %(number)s") % {"number": n}, _conviction_line(c))
+                        for n, c in enumerate(saved.get("list") or [], start=1)
+                    ],
+                }
+            )
+            continue
         form = item.form_class(initial=item.form_class.initial_from(answers.get(item.identifier)))
         sections.append(
             {
@@ -114,6 +196,11 @@ def review(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "intake/review.html", {"sections": sections, "missing": missing})
+
+
+def _conviction_line(conviction: dict) -> str:
+    parts = [conviction.get("charge"), conviction.get("county"), conviction.get("date")]
+    return ", ".join(str(part) for part in parts if part)
 
 
 def _display(bound_field, answers: dict) -> str:

@@ -34,6 +34,11 @@ def fill_step(page: Page, identifier: str) -> None:
     elif identifier == "immigration":
         page.locator("#id_status").select_option("permanent_resident")
         page.locator("#id_a_number").fill("A123456789")
+    elif identifier == "convictions":
+        page.locator("#id_conviction-county").select_option("Queens")
+        page.locator("#id_conviction-charge").fill("Criminal possession, 7th degree")
+        page.locator("#id_conviction-date").fill("2014-03-02")
+        choose(page, "outside_ny", "no")
     elif identifier == "story":
         page.locator("#id_text").fill(f"{MARKER} has lived in Brooklyn for 20 years.")
 
@@ -80,7 +85,7 @@ def test_apply_save_resume_send_and_check(
     page.locator("#id_code").fill(code.lower().replace("-", " "))
     page.locator("form.stack button").click()
     expect(page).to_have_url(live_server.url + "/intake/contact/")
-    for identifier in ("contact", "immigration", "story"):
+    for identifier in ("contact", "immigration", "convictions", "story"):
         fill_step(page, identifier)
         assert_accessible(page)
         submit(page)

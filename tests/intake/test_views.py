@@ -37,6 +37,12 @@ VALID = {
         "removal_pending": "yes",
         "next_hearing": "2027-01-10",
     },
+    "convictions": {
+        "conviction-county": "Queens",
+        "conviction-charge": "Criminal possession of a controlled substance",
+        "conviction-date": "2014-03-02",
+        "outside_ny": "no",
+    },
     "story": {"text": f"{MARKER} has three children in Queens."},
 }
 
@@ -215,3 +221,47 @@ def test_no_plaintext_in_the_database_or_session_while_filling(client):
         assert MARKER.encode() not in haystack
         assert b"718 555" not in haystack
     assert Draft.objects.count() == 1
+
+
+def test_convictions_are_added_one_by_one_and_can_be_removed(client):
+    started(client)
+    url = step_url("convictions")
+    first = {"conviction-county": "Kings (Brooklyn)", "conviction-charge": "Assault 3"}
+    assert client.post(url, first | {"action": "add"}).status_code == 302
+    second = {"conviction-county": "Bronx", "conviction-charge": "Petit larceny"}
+    assert client.post(url, second | {"action": "add"}).status_code == 302
+    page = client.get(url)
+    assert "Assault 3" in page.text
+    assert "Petit larceny" in page.text
+    assert client.post(url, {"action": "remove-0"}).status_code == 302
+    page = client.get(url)
+    assert "Assault 3" not in page.text
+    assert "Petit larceny" in page.text
+
+
+def test_typed_conviction_is_not_lost_when_continuing(client):
+    started(client)
+    url = step_url("convictions")
+    half_filled = {"conviction-charge": "Burglary 2", "outside_ny": "no", "action": "next"}
+    response = client.post(url, half_filled)
+    assert response.status_code == 200
+    assert 'value="Burglary 2"' in response.text
+    assert "Please answer this question." in response.text  # the county
+
+
+def test_at_least_one_conviction_is_needed(client):
+    started(client)
+    response = client.post(step_url("convictions"), {"outside_ny": "no", "action": "next"})
+    assert response.status_code == 200
+    assert "Please add at least one New York conviction." in response.text
+
+
+def test_convictions_outside_new_york_get_a_kind_word(client):
+    started(client)
+    response = client.post(
+        step_url("convictions"),
+        {"conviction-county": "Erie", "conviction-charge": "DWI", "outside_ny": "yes"},
+        follow=True,
+    )
+    assert "can only pardon New York convictions" in response.text
+    assert response.redirect_chain[-1][0] == step_url("story")
