@@ -1,7 +1,8 @@
 """Opening a submitted application into a case (DESIGN.md §4.3). Staff side only.
 
-The sealed data key is opened with the intake private key and becomes the case key, so the
-documents uploaded with the draft stay readable without re-encryption. The answers are decrypted
+The sealed data key is opened with the intake private key and becomes the case key, and the
+case takes the draft's UUID, so the documents uploaded with the draft (encrypted under that key
+and bound to that UUID) stay readable without re-encryption. The answers are decrypted
 once, written into the case's encrypted fields, and deleted from the draft with the sealed key.
 
 Answers, as the intake wizard stores them (step -> fields), as far as opening reads them::
@@ -20,11 +21,11 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Applicant, Case
+from cases.models import Applicant, Case, Document
 from cases.services import case_create, case_set_identity_indexes
 from cases.urgency import urgency_from_answers
 from clemency.audit.log import record
-from clemency.security.drafts import decrypt_answers
+from clemency.security.drafts import decrypt_answers, decrypt_document_details
 from clemency.security.unsealing import unseal_draft_key
 from intake.models import Draft
 
@@ -48,7 +49,8 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             return None
         dek = unseal_draft_key(bytes(draft.sealed_key), draft_id=draft.pk)
         answers = decrypt_answers(bytes(draft.answers), dek, draft_id=draft.pk)
-        case = case_create(actor=None, data_key=dek, reference=draft.reference)
+        # The case takes the draft's UUID: files uploaded with the draft are bound to it.
+        case = case_create(actor=None, data_key=dek, reference=draft.reference, case_id=draft.pk)
         case.urgency = urgency_from_answers(answers, today=timezone.localdate())
         case.language = draft.language
         case.save(update_fields=["urgency", "language", "updated_at"])
@@ -71,6 +73,19 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             surname=surname or None,
             date_of_birth=birth,
         )
+        for upload in draft.documents.all():
+            details = decrypt_document_details(
+                bytes(upload.details), dek, document_id=upload.pk, draft_id=draft.pk
+            )
+            Document.objects.create(
+                id=upload.pk,
+                case=case,
+                object_name=upload.object_name,
+                size=upload.size,
+                original_name=details.get("name") or "",
+                content_type=details.get("type") or "",
+            )
+        draft.documents.all().delete()
         draft.case, draft.answers, draft.sealed_key = case, None, None
         draft.save(update_fields=["case", "answers", "sealed_key", "updated_at"])
         record(

@@ -39,10 +39,16 @@ def document_storage() -> EncryptedDocumentStorage:
     return EncryptedDocumentStorage()
 
 
-def case_create(*, actor=None, data_key: bytes | None = None, reference: str | None = None) -> Case:
-    """A new case with its own data key (or, when opening a submission, the draft's key and
-    reference)."""
-    case = Case(id=uuid.uuid4())
+def case_create(
+    *,
+    actor=None,
+    data_key: bytes | None = None,
+    reference: str | None = None,
+    case_id: uuid.UUID | None = None,
+) -> Case:
+    """A new case with its own data key (or, when opening a submission, the draft's key,
+    reference and UUID)."""
+    case = Case(id=case_id or uuid.uuid4())
     if reference:
         case.reference = reference
     if data_key is None:

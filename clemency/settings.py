@@ -246,6 +246,8 @@ KEY_RELOAD_SECONDS = env_int("KEY_RELOAD_SECONDS", 60)
 DRAFT_LIFETIME_DAYS = env_int("DRAFT_LIFETIME_DAYS", 30)
 # The browser half of an open draft's key (clemency/security/drafts.py).
 DRAFT_COOKIE_NAME = "__Host-draft" if PRODUCTION else "draft"
+# Largest file an applicant may upload, in megabytes (stated on the upload page).
+INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
 # Wrong resume or status codes allowed per hour, per client address and per reference.
 INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
 

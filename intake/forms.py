@@ -335,3 +335,7 @@ class OtherConvictionsForm(StepForm):
         _("Are there convictions outside New York State?"),
         _("Federal courts or other states count as outside New York State."),
     )
+
+
+class DocumentsForm(StepForm):
+    """The documents step: files go through the encrypting upload handler, not this form."""

@@ -63,3 +63,22 @@ class Draft(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+
+class DraftDocument(models.Model):
+    """A file uploaded with an application: stream-encrypted under the draft's key and bound to
+    the draft's UUID, which becomes the case's UUID on opening, so the ciphertext stays valid.
+    The original name and type are encrypted too (clemency/security/drafts.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="documents")
+    object_name = models.CharField(max_length=200, unique=True, editable=False)
+    details = models.BinaryField(editable=False)  # encrypted JSON: original name and type
+    size = models.PositiveBigIntegerField(editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"document {self.pk}"  # never the file name

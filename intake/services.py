@@ -7,6 +7,7 @@ decrypt a case (a test checks the imports). Functions take and return the draft'
 
 import contextlib
 import functools
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +16,17 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clemency.audit.log import record
 from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
-from intake.models import Draft, default_expiry
+from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
+from intake import filetypes
+from intake.models import Draft, DraftDocument, default_expiry
+
+logger = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
@@ -81,7 +87,7 @@ def draft_answers(*, draft: Draft, dek: bytes) -> dict[str, Any]:
 def draft_save_step(*, draft: Draft, dek: bytes, step: str, data: dict[str, Any]) -> None:
     """Store one step's answers (already validated), and push the expiry back."""
     if draft.is_submitted:
-        raise IntakeError("This application has already been sent.")
+        raise IntakeError(_("This application has already been sent."))
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
         answers = drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)
@@ -103,7 +109,7 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.is_submitted:
-            raise IntakeError("This application has already been sent.")
+            raise IntakeError(_("This application has already been sent."))
         drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)  # the right key?
         locked.sealed_key = drafts.seal_for_staff(dek, draft_id=locked.pk)
         locked.locator = locked.code_wrapped_key = None
@@ -117,11 +123,76 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
     return locked.reference, status_code
 
 
+def draft_add_document(*, draft: Draft, dek: bytes, upload: EncryptedUploadedFile) -> None:
+    """Keep an upload the handler encrypted (intake/views.py), if its content is allowed."""
+    content_type = filetypes.sniff(upload.head)
+    if content_type is None:
+        raise IntakeError(
+            _(
+                "This file type is not accepted. Send a PDF, a photo (JPEG, PNG, HEIC) "
+                "or a Word file."
+            )
+        )
+    if draft.is_submitted:
+        raise IntakeError(_("This application has already been sent."))
+    storage = EncryptedDocumentStorage()
+    name = storage.save_ciphertext(upload.file)
+    document = DraftDocument(
+        id=upload.document_id,
+        draft=draft,
+        object_name=name,
+        size=upload.plaintext_size,
+        details=drafts.encrypt_document_details(
+            {"name": upload.name, "type": content_type},
+            dek,
+            document_id=upload.document_id,
+            draft_id=draft.pk,
+        ),
+    )
+    try:
+        document.save(force_insert=True)
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+def draft_documents(*, draft: Draft, dek: bytes) -> list[tuple[DraftDocument, dict]]:
+    return [
+        (
+            document,
+            drafts.decrypt_document_details(
+                bytes(document.details), dek, document_id=document.pk, draft_id=draft.pk
+            ),
+        )
+        for document in draft.documents.all()
+    ]
+
+
+def draft_remove_document(*, draft: Draft, document_id: uuid.UUID) -> None:
+    document = draft.documents.filter(pk=document_id).first()
+    if document is not None:
+        document.delete()
+        _delete_objects([document.object_name])
+
+
+def _delete_objects(names: list[str]) -> None:
+    storage = EncryptedDocumentStorage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Could not delete an application's stored file.")
+
+
 def drafts_delete_expired(*, now: datetime | None = None) -> int:
-    """Delete drafts never submitted whose time is up. Returns how many."""
-    deleted, _ = Draft.objects.filter(
-        submitted_at=None, expires_at__lte=now or timezone.now()
-    ).delete()
+    """Delete drafts never submitted whose time is up, with their files. Returns how many."""
+    expired = Draft.objects.filter(submitted_at=None, expires_at__lte=now or timezone.now())
+    names = list(
+        DraftDocument.objects.filter(draft__in=expired).values_list("object_name", flat=True)
+    )
+    deleted = expired.count()
+    expired.delete()
+    _delete_objects(names)
     return deleted
 
 

@@ -22,6 +22,7 @@ STEPS = [
     Step("immigration", _("Immigration"), forms.ImmigrationForm),
     Step("convictions", _("Convictions in New York"), forms.ConvictionForm),
     Step("story", _("Their story"), forms.StoryForm),
+    Step("documents", _("Documents"), forms.DocumentsForm),
 ]
 BY_IDENTIFIER = {step.identifier: step for step in STEPS}
 

@@ -4,14 +4,20 @@ Every view here is declared public (login_not_required) and listed in the URL ac
 Nothing personal goes in a URL: steps are addressed by name, drafts by the session and cookie.
 """
 
+import contextlib
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clemency.security.storage import EncryptingUploadHandler
 from intake import forms, services, session, steps, throttle
 from intake.forms import StepForm
 
@@ -151,6 +157,72 @@ def _convictions_page(request, current, convictions, conviction, other) -> HttpR
     )
 
 
+@csrf_exempt  # the body must not be read before the encrypting handler is installed...
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def documents(request: HttpRequest) -> HttpResponse:
+    """Upload documents: each file is encrypted as it arrives; only ciphertext is stored."""
+    held = _open_draft(request)
+    if held is None:
+        return redirect("intake:resume")
+    draft, dek = held
+    handler = EncryptingUploadHandler(
+        request,
+        key=dek,
+        case_id=draft.pk,
+        key_version=1,
+        max_size=settings.INTAKE_MAX_UPLOAD_MB * 1024 * 1024,
+    )
+    request.upload_handlers = [handler]
+    return _documents(request, draft, dek, handler)
+
+
+@csrf_protect  # ...and the CSRF check runs here, once it has been
+def _documents(request, draft, dek, handler) -> HttpResponse:
+    current = steps.BY_IDENTIFIER["documents"]
+    if request.method == "POST":
+        action = request.POST.get("action", "upload")
+        if action.startswith("remove-"):
+            with contextlib.suppress(ValueError):
+                services.draft_remove_document(
+                    draft=draft, document_id=uuid.UUID(action.removeprefix("remove-"))
+                )
+            return redirect("intake:step", identifier="documents")
+        if action == "upload":
+            for _rejection in handler.rejections:
+                messages.error(
+                    request,
+                    _("A file is too large. Each file can be up to %(size)s MB.")
+                    % {"size": settings.INTAKE_MAX_UPLOAD_MB},
+                )
+            uploads = request.FILES.getlist("file")
+            for upload in uploads:
+                try:
+                    services.draft_add_document(draft=draft, dek=dek, upload=upload)
+                except services.IntakeError as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, _("The file is added."))
+            if not uploads and not handler.rejections:
+                messages.error(request, _("Choose a file first."))
+            return redirect("intake:step", identifier="documents")
+        count = draft.documents.count()
+        services.draft_save_step(draft=draft, dek=dek, step="documents", data={"count": count})
+        return _next_page(request, current)
+    return render(
+        request,
+        "intake/documents.html",
+        {
+            "step": current,
+            "documents": services.draft_documents(draft=draft, dek=dek),
+            "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
+            "number": steps.position(current),
+            "total": len(steps.STEPS),
+            "previous": steps.before(current),
+        },
+    )
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest) -> HttpResponse:
@@ -171,6 +243,18 @@ def review(request: HttpRequest) -> HttpResponse:
         return response
     sections = []
     for item in steps.STEPS:
+        if item.identifier == "documents":
+            sections.append(
+                {
+                    "step": item,
+                    "answered": "documents" in answers,
+                    "rows": [
+                        (_("File"), details.get("name") or "—")
+                        for _document, details in services.draft_documents(draft=draft, dek=dek)
+                    ],
+                }
+            )
+            continue
         if item.identifier == "convictions":
             saved = answers.get("convictions") or {}
             sections.append(

@@ -33,6 +33,7 @@ RESUME_CODE_CHARS = 16  # 80 bits
 STATUS_CODE_CHARS = 8  # 40 bits, behind a slow hash and throttling
 _ANSWERS_LABEL = "intake.Draft.answers"
 _BROWSER_LABEL = "intake.Draft.browser"
+_DOCUMENT_LABEL = "intake.DraftDocument.details"
 _LOCATOR_CONTEXT = b"clemency/draft-locator/v1|"
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
@@ -123,6 +124,32 @@ def decrypt_answers(blob: bytes, dek: bytes, *, draft_id: UUID) -> dict[str, Any
         key_version=1,
         label=_ANSWERS_LABEL,
         row_id=draft_id,
+        case_id=draft_id,
+    )
+    return json.loads(data)
+
+
+def encrypt_document_details(
+    details: dict[str, Any], dek: bytes, *, document_id, draft_id
+) -> bytes:
+    data = json.dumps(details, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return encrypt_value(
+        data,
+        key=derive_field_key(dek),
+        key_version=1,
+        label=_DOCUMENT_LABEL,
+        row_id=document_id,
+        case_id=draft_id,
+    )
+
+
+def decrypt_document_details(blob: bytes, dek: bytes, *, document_id, draft_id) -> dict:
+    data = decrypt_value(
+        blob,
+        key=derive_field_key(dek),
+        key_version=1,
+        label=_DOCUMENT_LABEL,
+        row_id=document_id,
         case_id=draft_id,
     )
     return json.loads(data)

@@ -41,6 +41,45 @@ def fill_step(page: Page, identifier: str) -> None:
         choose(page, "outside_ny", "no")
     elif identifier == "story":
         page.locator("#id_text").fill(f"{MARKER} has lived in Brooklyn for 20 years.")
+    elif identifier == "documents":
+        upload_with_progress(page)
+
+
+PDF = b"%PDF-1.7\n" + b"certificate of disposition\n" * 200_000  # about 5 MB
+
+
+def upload_with_progress(page: Page) -> None:
+    """Upload a PDF over a slow (emulated) phone connection: the progress bar moves."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 50,
+            "downloadThroughput": 4 * 1024 * 1024,
+            "uploadThroughput": 1024 * 1024,  # 5 MB take about five seconds
+        },
+    )
+    page.locator("#id_file").set_input_files(
+        {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    page.locator("form[data-upload] button").click()
+    progress = page.locator("progress")
+    expect(progress).to_be_visible()
+    seen = 0
+    for _ in range(150):  # the page's CSP forbids wait_for_function's eval: poll instead
+        seen = progress.evaluate("element => element.value")
+        if seen > 10:
+            break
+        page.wait_for_timeout(100)
+    assert seen > 10, seen
+    expect(page.locator("[data-upload-status]")).to_contain_text("%")
+    expect(page.locator(".convictions")).to_contain_text("certificate.pdf", timeout=30_000)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
 
 
 def submit(page: Page, action: str = "next") -> None:
@@ -85,7 +124,7 @@ def test_apply_save_resume_send_and_check(
     page.locator("#id_code").fill(code.lower().replace("-", " "))
     page.locator("form.stack button").click()
     expect(page).to_have_url(live_server.url + "/intake/contact/")
-    for identifier in ("contact", "immigration", "convictions", "story"):
+    for identifier in ("contact", "immigration", "convictions", "story", "documents"):
         fill_step(page, identifier)
         assert_accessible(page)
         submit(page)

@@ -13,6 +13,7 @@ PUBLIC = {
     "intake:resume",
     "intake:review",
     "intake:step",
+    "intake:documents",
     "intake:status",
     "set_language",
     "accounts:login",

@@ -44,6 +44,7 @@ VALID = {
         "outside_ny": "no",
     },
     "story": {"text": f"{MARKER} has three children in Queens."},
+    "documents": {},
 }
 
 
@@ -265,3 +266,111 @@ def test_convictions_outside_new_york_get_a_kind_word(client):
     )
     assert "can only pardon New York convictions" in response.text
     assert response.redirect_chain[-1][0] == step_url("story")
+
+
+PDF = b"%PDF-1.7\n" + f"certificate of disposition for {MARKER}\n".encode() * 20000
+
+
+def upload(client, name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        step_url("documents"),
+        {"file": SimpleUploadedFile(name, content), "action": "upload"},
+        follow=True,
+    )
+
+
+def stored_files(settings) -> list:
+    from pathlib import Path
+
+    root = Path(settings.STORAGES["documents"]["OPTIONS"]["location"])
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_documents_are_encrypted_as_they_arrive_and_listed(client, settings):
+    started(client)
+    response = upload(client, f"{MARKER}.pdf", PDF)
+    assert "The file is added." in response.text
+    assert f"{MARKER}.pdf" in response.text  # the name, decrypted for this applicant only
+    (stored,) = stored_files(settings)
+    raw = stored.read_bytes()
+    assert MARKER.encode() not in raw
+    assert b"%PDF" not in raw
+    assert MARKER not in stored.name
+
+
+def test_disallowed_content_is_refused_whatever_the_name(client, settings):
+    started(client)
+    response = upload(client, "letter.pdf", b"MZ\x90\x00 this is a Windows program")
+    assert "This file type is not accepted." in response.text
+    assert stored_files(settings) == []
+
+
+def test_oversize_files_are_refused_with_the_limit(client, settings):
+    settings.INTAKE_MAX_UPLOAD_MB = 1
+    started(client)
+    response = upload(client, "big.pdf", b"%PDF-1.7\n" + b"x" * (2 * 1024 * 1024))
+    assert "Each file can be up to 1 MB." in response.text
+    assert stored_files(settings) == []
+
+
+def test_no_file_chosen_is_explained(client):
+    started(client)
+    response = client.post(step_url("documents"), {"action": "upload"}, follow=True)
+    assert "Choose a file first." in response.text
+
+
+def test_a_document_can_be_removed(client, settings):
+    started(client)
+    upload(client, "photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 5000)
+    page = client.get(step_url("documents"))
+    document_id = re.search(r'value="remove-([0-9a-f-]{36})"', page.text).group(1)
+    client.post(step_url("documents"), {"action": f"remove-{document_id}"})
+    assert "photo.png" not in client.get(step_url("documents")).text
+    assert stored_files(settings) == []
+
+
+def test_uploads_still_need_the_csrf_token(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("intake:start"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    client.post(reverse("intake:start"), {"csrfmiddlewaretoken": token})
+    response = client.post(step_url("documents"), {"file": SimpleUploadedFile("a.pdf", PDF)})
+    assert response.status_code == 403
+    assert stored_files(settings) == []
+
+
+def test_documents_go_to_the_case_and_stay_readable(
+    client, staff, django_capture_on_commit_callbacks
+):
+    from cases.models import Document
+    from cases.services import document_read
+
+    started(client)
+    upload(client, f"{MARKER}.pdf", PDF)
+    fill_all(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmation = client.post(reverse("intake:review"))
+    reference = re.search(r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", confirmation.text).group(0)
+    document = Document.objects.select_related("case").get(case__reference=reference)
+    assert document.original_name == f"{MARKER}.pdf"
+    assert document.content_type == "application/pdf"
+    assert b"".join(document_read(document=document, actor=staff)) == PDF
+
+
+def test_expired_drafts_take_their_files_with_them(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from intake.services import drafts_delete_expired
+
+    started(client)
+    upload(client, "a.pdf", PDF)
+    assert len(stored_files(settings)) == 1
+    Draft.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert drafts_delete_expired() == 1
+    assert stored_files(settings) == []

@@ -1,0 +1,38 @@
+/* Upload progress for the documents step. Without JavaScript the plain form works the same. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-upload]");
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  // getAttribute: a control named "action" would shadow form.action.
+  var target = form.getAttribute("action") || window.location.pathname;
+  var bar = form.querySelector("progress");
+  var status = form.querySelector("[data-upload-status]");
+  form.addEventListener("submit", function (event) {
+    var input = form.querySelector('input[type="file"]');
+    if (!input || !input.files.length) return; // let the server say what is missing
+    event.preventDefault();
+    var data = new FormData(form);
+    data.append("action", "upload");
+    var request = new XMLHttpRequest();
+    request.open("POST", target);
+    bar.hidden = false;
+    bar.value = 0;
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round((e.loaded / e.total) * 100);
+        status.textContent = bar.value + "%";
+      }
+    });
+    request.upload.addEventListener("load", function () {
+      bar.value = 100;
+      status.textContent = "100%";
+    });
+    request.addEventListener("load", function () {
+      window.location.assign(request.responseURL || target);
+    });
+    request.addEventListener("error", function () {
+      form.submit(); // fall back to the plain upload
+    });
+    request.send(data);
+  });
+})();
