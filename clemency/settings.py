@@ -250,6 +250,8 @@ DRAFT_COOKIE_NAME = "__Host-draft" if PRODUCTION else "draft"
 INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
 # Wrong resume or status codes allowed per hour, per client address and per reference.
 INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
+# New applications allowed per hour from one client address (families may share one).
+INTAKE_START_LIMIT = env_int("INTAKE_START_LIMIT", 30)
 
 # Shared by every process (throttling must count across gunicorn workers).
 CACHES = {

@@ -19,12 +19,16 @@ def client(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+LIMITS = {"start": "INTAKE_START_LIMIT"}
+
+
 def blocked(kind: str, *values: str) -> bool:
-    limit = settings.INTAKE_GUESS_LIMIT
+    limit = getattr(settings, LIMITS.get(kind, "INTAKE_GUESS_LIMIT"))
     return any(cache.get(_key(kind, value), 0) >= limit for value in values if value)
 
 
 def failed(kind: str, *values: str) -> None:
+    """Count one attempt against each value (a failed guess, or a new application)."""
     for value in values:
         if not value:
             continue

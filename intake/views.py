@@ -34,6 +34,16 @@ def start(request: HttpRequest) -> HttpResponse:
     """GET explains; POST creates the draft and shows the resume code, once."""
     if request.method == "GET":
         return render(request, "intake/start.html")
+    client = throttle.client(request)
+    # "website" is a field people never see (a honeypot); robots fill it in.
+    if request.POST.get("website") or throttle.blocked("start", client):
+        return render(
+            request,
+            "intake/start.html",
+            {"error": _("Too many new applications from here. Please wait an hour.")},
+            status=429,
+        )
+    throttle.failed("start", client)  # counts every start, not only failures
     draft, dek, code = services.draft_start(language=get_language())
     response = render(request, "intake/code.html", {"code": code, "next": steps.STEPS[0]})
     session.remember(request, response, draft, dek)

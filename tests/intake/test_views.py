@@ -374,3 +374,17 @@ def test_expired_drafts_take_their_files_with_them(client, settings):
     Draft.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert drafts_delete_expired() == 1
     assert stored_files(settings) == []
+
+
+def test_robots_filling_the_hidden_field_get_no_draft(client):
+    response = client.post(reverse("intake:start"), {"website": "http://spam.example"})
+    assert response.status_code == 429
+    assert Draft.objects.count() == 0
+
+
+def test_new_applications_are_limited_per_client(client, settings):
+    settings.INTAKE_START_LIMIT = 2
+    for _ in range(2):
+        assert Client().post(reverse("intake:start")).status_code == 200
+    assert Client().post(reverse("intake:start")).status_code == 429
+    assert Draft.objects.count() == 2
