@@ -86,11 +86,18 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
         {
             "step": current,
             "form": form,
-            "number": steps.position(current),
-            "total": len(steps.STEPS),
-            "previous": steps.before(current),
+            **_position(current),
         },
     )
+
+
+def _position(current: steps.Step) -> dict:
+    """Where a step page is in the application, for its header and back link."""
+    return {
+        "number": steps.position(current),
+        "total": len(steps.STEPS),
+        "previous": steps.before(current),
+    }
 
 
 def _next_page(request: HttpRequest, current: steps.Step) -> HttpResponse:
@@ -160,9 +167,7 @@ def _convictions_page(request, current, convictions, conviction, other) -> HttpR
             "convictions": convictions,
             "form": conviction,
             "other": other,
-            "number": steps.position(current),
-            "total": len(steps.STEPS),
-            "previous": steps.before(current),
+            **_position(current),
         },
     )
 
@@ -226,9 +231,7 @@ def _documents(request, draft, dek, handler) -> HttpResponse:
             "step": current,
             "documents": services.draft_documents(draft=draft, dek=dek),
             "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
-            "number": steps.position(current),
-            "total": len(steps.STEPS),
-            "previous": steps.before(current),
+            **_position(current),
         },
     )
 

@@ -105,54 +105,48 @@ def unwrap_for_browser(blob: bytes, browser_key: bytes, *, draft_id: UUID) -> by
     )
 
 
-def encrypt_answers(answers: dict[str, Any], dek: bytes, *, draft_id: UUID) -> bytes:
-    data = json.dumps(answers, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def _seal_json(value: Any, dek: bytes, *, label: str, row_id: UUID, draft_id: UUID) -> bytes:
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return encrypt_value(
         data.encode("utf-8"),
         key=derive_field_key(dek),
         key_version=1,
-        label=_ANSWERS_LABEL,
-        row_id=draft_id,
+        label=label,
+        row_id=row_id,
         case_id=draft_id,
     )
+
+
+def _open_json(blob: bytes, dek: bytes, *, label: str, row_id: UUID, draft_id: UUID) -> Any:
+    data = decrypt_value(
+        blob,
+        key=derive_field_key(dek),
+        key_version=1,
+        label=label,
+        row_id=row_id,
+        case_id=draft_id,
+    )
+    return json.loads(data)
+
+
+def encrypt_answers(answers: dict[str, Any], dek: bytes, *, draft_id: UUID) -> bytes:
+    return _seal_json(answers, dek, label=_ANSWERS_LABEL, row_id=draft_id, draft_id=draft_id)
 
 
 def decrypt_answers(blob: bytes, dek: bytes, *, draft_id: UUID) -> dict[str, Any]:
-    data = decrypt_value(
-        blob,
-        key=derive_field_key(dek),
-        key_version=1,
-        label=_ANSWERS_LABEL,
-        row_id=draft_id,
-        case_id=draft_id,
-    )
-    return json.loads(data)
+    return _open_json(blob, dek, label=_ANSWERS_LABEL, row_id=draft_id, draft_id=draft_id)
 
 
 def encrypt_document_details(
-    details: dict[str, Any], dek: bytes, *, document_id, draft_id
+    details: dict[str, Any], dek: bytes, *, document_id: UUID, draft_id: UUID
 ) -> bytes:
-    data = json.dumps(details, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return encrypt_value(
-        data,
-        key=derive_field_key(dek),
-        key_version=1,
-        label=_DOCUMENT_LABEL,
-        row_id=document_id,
-        case_id=draft_id,
-    )
+    return _seal_json(details, dek, label=_DOCUMENT_LABEL, row_id=document_id, draft_id=draft_id)
 
 
-def decrypt_document_details(blob: bytes, dek: bytes, *, document_id, draft_id) -> dict:
-    data = decrypt_value(
-        blob,
-        key=derive_field_key(dek),
-        key_version=1,
-        label=_DOCUMENT_LABEL,
-        row_id=document_id,
-        case_id=draft_id,
-    )
-    return json.loads(data)
+def decrypt_document_details(
+    blob: bytes, dek: bytes, *, document_id: UUID, draft_id: UUID
+) -> dict[str, Any]:
+    return _open_json(blob, dek, label=_DOCUMENT_LABEL, row_id=document_id, draft_id=draft_id)
 
 
 def seal_for_staff(dek: bytes, *, draft_id: UUID) -> bytes:
