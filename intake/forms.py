@@ -21,7 +21,6 @@ class StepForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.error_messages.setdefault("required", REQUIRED)
             field.error_messages["required"] = REQUIRED
 
     def as_answers(self) -> dict:

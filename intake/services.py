@@ -25,6 +25,7 @@ from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
 from intake import filetypes
 from intake.models import Draft, DraftDocument, default_expiry
+from intake.tasks import open_submission
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,6 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
 
     Afterwards the resume code, the browser key and this process can no longer read it.
     """
-    from intake.tasks import open_submission
-
     status_code = drafts.new_status_code()
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)

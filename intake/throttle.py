@@ -27,7 +27,7 @@ def blocked(kind: str, *values: str) -> bool:
     return any(cache.get(_key(kind, value), 0) >= limit for value in values if value)
 
 
-def failed(kind: str, *values: str) -> None:
+def count(kind: str, *values: str) -> None:
     """Count one attempt against each value (a failed guess, or a new application)."""
     for value in values:
         if not value:

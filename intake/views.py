@@ -5,6 +5,7 @@ Nothing personal goes in a URL: steps are addressed by name, drafts by the sessi
 """
 
 import contextlib
+import functools
 import uuid
 
 from django.conf import settings
@@ -43,18 +44,25 @@ def start(request: HttpRequest) -> HttpResponse:
             {"error": _("Too many new applications from here. Please wait an hour.")},
             status=429,
         )
-    throttle.failed("start", client)  # counts every start, not only failures
+    throttle.count("start", client)
     draft, dek, code = services.draft_start(language=get_language())
     response = render(request, "intake/code.html", {"code": code, "next": steps.STEPS[0]})
     session.remember(request, response, draft, dek)
     return response
 
 
-def _open_draft(request: HttpRequest):
-    held = session.recall(request)
-    if held is None:
-        messages.info(request, _("To continue an application, enter its code."))
-    return held
+def with_open_draft(view):
+    """Give the view this browser's open draft and its key, or send the visitor to resume."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        held = session.recall(request)
+        if held is None:
+            messages.info(request, _("To continue an application, enter its code."))
+            return redirect("intake:resume")
+        return view(request, *held, *args, **kwargs)
+
+    return wrapper
 
 
 @login_not_required
@@ -63,10 +71,11 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
     current = steps.BY_IDENTIFIER.get(identifier)
     if current is None:
         raise Http404
-    held = _open_draft(request)
-    if held is None:
-        return redirect("intake:resume")
-    draft, dek = held
+    return _step(request, current=current)
+
+
+@with_open_draft
+def _step(request: HttpRequest, draft, dek: bytes, *, current: steps.Step) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
     if current.identifier == "convictions":
         return _convictions(request, draft, dek, answers.get("convictions") or {}, current)
@@ -175,12 +184,9 @@ def _convictions_page(request, current, convictions, conviction, other) -> HttpR
 @csrf_exempt  # the body must not be read before the encrypting handler is installed...
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def documents(request: HttpRequest) -> HttpResponse:
+@with_open_draft
+def documents(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
     """Upload documents: each file is encrypted as it arrives; only ciphertext is stored."""
-    held = _open_draft(request)
-    if held is None:
-        return redirect("intake:resume")
-    draft, dek = held
     handler = EncryptingUploadHandler(
         request,
         key=dek,
@@ -238,11 +244,8 @@ def _documents(request, draft, dek, handler) -> HttpResponse:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest) -> HttpResponse:
-    held = _open_draft(request)
-    if held is None:
-        return redirect("intake:resume")
-    draft, dek = held
+@with_open_draft
+def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
     missing = steps.first_unanswered(answers)
     if request.method == "POST" and missing is None:
@@ -333,7 +336,7 @@ def resume(request: HttpRequest) -> HttpResponse:
                 )
                 session.remember(request, response, draft, dek)
                 return response
-            throttle.failed("resume", client)
+            throttle.count("resume", client)
             # Same words whether the code is wrong or no draft exists.
             error = _("This code does not open an application. Check it and try again.")
     return render(request, "intake/resume.html", {"error": error}, status=400 if error else 200)
@@ -353,7 +356,7 @@ def status(request: HttpRequest) -> HttpResponse:
                 reference=reference, status_code=request.POST.get("status_code", "")
             )
             if result is None:
-                throttle.failed("status", client, reference)
+                throttle.count("status", client, reference)
                 error = _("The reference and code do not match. Check them and try again.")
     return render(
         request,
