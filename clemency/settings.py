@@ -159,6 +159,8 @@ LANGUAGES = [
 ]
 LANGUAGES_BIDI = ["ar"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in each language's own form; clemency/formats adds what Django lacks (ht).
+FORMAT_MODULE_PATH = ["clemency.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -139,15 +139,6 @@ class ContactForm(StepForm):
         ],
         widget=forms.RadioSelect,
     )
-    facility = forms.CharField(
-        label=_("Name of the detention centre or prison"), required=False, max_length=200
-    )
-    din = forms.CharField(
-        label=_("DIN (prison number)"),
-        help_text=_("Only for people in a New York State prison."),
-        required=False,
-        max_length=20,
-    )
     method = forms.ChoiceField(
         label=_("How can we contact you safely?"),
         choices=[
@@ -171,10 +162,6 @@ class ContactForm(StepForm):
         max_length=500,
     )
     leave_message = _yes_no(_("May we leave a message?"))
-    mail_read_by_others = _yes_no(
-        _("Could other people read letters we send?"),
-        _("In detention or prison, staff often open mail."),
-    )
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data.get("phone", "").strip()
@@ -189,6 +176,39 @@ class ContactForm(StepForm):
         if field and not cleaned.get(field):
             self.add_error(field, _("We need this to contact you the way you chose."))
         return cleaned
+
+
+IN_CUSTODY = ("ice_detention", "state_prison")
+DIN = re.compile(r"^\d{2}[A-Z]\d{4}$")
+
+
+class CustodyForm(StepForm):
+    """Only for a person in ICE detention or a New York State prison."""
+
+    facility = forms.CharField(
+        label=_("Name of the detention centre or prison"),
+        help_text=_("For example: Orange County Jail, or Sing Sing Correctional Facility."),
+        max_length=200,
+    )
+    din = forms.CharField(
+        label=_("DIN (prison number), if the person is in a New York State prison"),
+        help_text=_("Two digits, a letter and four digits, for example 21A1234."),
+        required=False,
+        max_length=20,
+    )
+    mail_read_by_others = _yes_no(
+        _("Could other people read letters we send?"),
+        _("In detention or prison, staff often open mail."),
+    )
+
+    def clean_din(self) -> str:
+        din = re.sub(r"[\s-]", "", self.cleaned_data.get("din", "")).upper()
+        if din and not DIN.match(din):
+            raise forms.ValidationError(
+                _("A DIN has two digits, a letter and four digits. Please check it."),
+                code="invalid",
+            )
+        return din
 
 
 A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)
@@ -215,7 +235,21 @@ class ImmigrationForm(StepForm):
     next_hearing = _date_field(_("Date of the next hearing, if there is one"))
     final_order = _yes_no(_("Has a judge already ordered deportation (a final order)?"))
     ice_check_in = _date_field(_("Date of the next ICE check-in, if there is one"))
+    removal_imminent = _yes_no(
+        _("Could the person be deported in the next few weeks?"),
+        _("For example: ICE has set a date, or the person is held to be deported."),
+    )
     deported_before = _yes_no(_("Has the person been deported before?"))
+    deported_on = _date_field(_("If yes: date of the last deportation"))
+    deported_to = forms.CharField(
+        label=_("If yes: the country the person was sent to"), required=False, max_length=100
+    )
+
+    def clean_deported_on(self) -> date | None:
+        deported = self.cleaned_data.get("deported_on")
+        if deported and (deported > timezone.localdate() or deported.year < 1900):
+            raise forms.ValidationError(_("Please check the date."), code="invalid")
+        return deported
 
     def clean_a_number(self) -> str:
         value = self.cleaned_data.get("a_number", "").strip()

@@ -23,7 +23,7 @@ from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
-from intake import filetypes
+from intake import filetypes, steps
 from intake.models import Draft, DraftDocument, default_expiry
 from intake.tasks import open_submission
 
@@ -85,18 +85,22 @@ def draft_answers(*, draft: Draft, dek: bytes) -> dict[str, Any]:
     return drafts.decrypt_answers(bytes(draft.answers), dek, draft_id=draft.pk)
 
 
-def draft_save_step(*, draft: Draft, dek: bytes, step: str, data: dict[str, Any]) -> None:
-    """Store one step's answers (already validated), and push the expiry back."""
+def draft_save_step(*, draft: Draft, dek: bytes, step: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Store one step's answers (already validated), and push the expiry back.
+
+    Answers to steps that this one makes not apply any more are dropped. Returns all answers.
+    """
     if draft.is_submitted:
         raise IntakeError(_("This application has already been sent."))
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
         answers = drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)
-        answers[step] = data
+        answers = steps.without_inapplicable({**answers, step: data})
         locked.answers = drafts.encrypt_answers(answers, dek, draft_id=locked.pk)
         locked.expires_at = default_expiry()
         locked.save(update_fields=["answers", "expires_at", "updated_at"])
     draft.answers, draft.expires_at = locked.answers, locked.expires_at
+    return answers
 
 
 def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:

@@ -7,12 +7,15 @@ Nothing personal goes in a URL: steps are addressed by name, drafts by the sessi
 import contextlib
 import functools
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.forms import DateField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -77,16 +80,19 @@ def step(request: HttpRequest, identifier: str) -> HttpResponse:
 @with_open_draft
 def _step(request: HttpRequest, draft, dek: bytes, *, current: steps.Step) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
+    if not current.applies(answers):
+        following = steps.after(current, answers)
+        return redirect(*_address(following)) if following else redirect("intake:review")
     if current.identifier == "convictions":
-        return _convictions(request, draft, dek, answers.get("convictions") or {}, current)
+        return _convictions(request, draft, dek, answers, current)
     form_class: type[StepForm] = current.form_class
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
-            services.draft_save_step(
+            answers = services.draft_save_step(
                 draft=draft, dek=dek, step=current.identifier, data=form.as_answers()
             )
-            return _next_page(request, current)
+            return _next_page(request, current, answers)
     else:
         form = form_class(initial=form_class.initial_from(answers.get(current.identifier)))
     return render(
@@ -95,37 +101,39 @@ def _step(request: HttpRequest, draft, dek: bytes, *, current: steps.Step) -> Ht
         {
             "step": current,
             "form": form,
-            **_position(current),
+            **_position(current, answers),
         },
     )
 
 
-def _position(current: steps.Step) -> dict:
+def _position(current: steps.Step, answers: dict) -> dict:
     """Where a step page is in the application, for its header and back link."""
-    return {
-        "number": steps.position(current),
-        "total": len(steps.STEPS),
-        "previous": steps.before(current),
-    }
+    number, total = steps.position(current, answers)
+    return {"number": number, "total": total, "previous": steps.before(current, answers)}
 
 
-def _next_page(request: HttpRequest, current: steps.Step) -> HttpResponse:
+def _address(step: steps.Step) -> tuple[str, str]:
+    return ("intake:step", step.identifier)
+
+
+def _next_page(request: HttpRequest, current: steps.Step, answers: dict) -> HttpResponse:
     if request.POST.get("action") == "later":
         response = render(request, "intake/later.html")
         session.forget(request, response)
         return response
-    following = steps.after(current)
+    following = steps.after(current, answers)
     if following is None:
         return redirect("intake:review")
-    return redirect("intake:step", identifier=following.identifier)
+    return redirect(*_address(following))
 
 
-def _convictions(request, draft, dek, saved: dict, current: steps.Step) -> HttpResponse:
+def _convictions(request, draft, dek, answers: dict, current: steps.Step) -> HttpResponse:
     """Add New York convictions one at a time to a list; remove any; then continue.
 
     Whatever is typed in the conviction form when the applicant presses "continue" is added
     first (or shown back with its errors): nothing typed is dropped.
     """
+    saved = answers.get("convictions") or {}
     convictions = list(saved.get("list") or [])
     conviction = forms.ConvictionForm(prefix="conviction")
     other = forms.OtherConvictionsForm(initial={"outside_ny": saved.get("outside_ny")})
@@ -145,16 +153,16 @@ def _convictions(request, draft, dek, saved: dict, current: steps.Step) -> HttpR
             convictions.append(conviction.as_answers())
             conviction = forms.ConvictionForm(prefix="conviction")
         elif adding:
-            return _convictions_page(request, current, convictions, conviction, other)
+            return _convictions_page(request, current, answers, convictions, conviction, other)
         if other.is_valid():
             saved = {"list": convictions, "outside_ny": other.cleaned_data["outside_ny"]}
-            services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
+            answers = services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
             if action == "add":
                 messages.success(request, _("The conviction is added."))
                 return redirect("intake:step", identifier=current.identifier)
             if not convictions:
                 conviction.add_error(None, _("Please add at least one New York conviction."))
-                return _convictions_page(request, current, convictions, conviction, other)
+                return _convictions_page(request, current, answers, convictions, conviction, other)
             if saved["outside_ny"]:
                 messages.info(
                     request,
@@ -163,11 +171,11 @@ def _convictions(request, draft, dek, saved: dict, current: steps.Step) -> HttpR
                         "will still read your application and tell you what we can do."
                     ),
                 )
-            return _next_page(request, current)
-    return _convictions_page(request, current, convictions, conviction, other)
+            return _next_page(request, current, answers)
+    return _convictions_page(request, current, answers, convictions, conviction, other)
 
 
-def _convictions_page(request, current, convictions, conviction, other) -> HttpResponse:
+def _convictions_page(request, current, answers, convictions, conviction, other) -> HttpResponse:
     return render(
         request,
         "intake/convictions.html",
@@ -176,7 +184,7 @@ def _convictions_page(request, current, convictions, conviction, other) -> HttpR
             "convictions": convictions,
             "form": conviction,
             "other": other,
-            **_position(current),
+            **_position(current, answers),
         },
     )
 
@@ -228,8 +236,10 @@ def _documents(request, draft, dek, handler) -> HttpResponse:
                 messages.error(request, _("Choose a file first."))
             return redirect("intake:step", identifier="documents")
         count = draft.documents.count()
-        services.draft_save_step(draft=draft, dek=dek, step="documents", data={"count": count})
-        return _next_page(request, current)
+        answers = services.draft_save_step(
+            draft=draft, dek=dek, step="documents", data={"count": count}
+        )
+        return _next_page(request, current, answers)
     return render(
         request,
         "intake/documents.html",
@@ -237,7 +247,7 @@ def _documents(request, draft, dek, handler) -> HttpResponse:
             "step": current,
             "documents": services.draft_documents(draft=draft, dek=dek),
             "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
-            **_position(current),
+            **_position(current, services.draft_answers(draft=draft, dek=dek)),
         },
     )
 
@@ -258,7 +268,7 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
         session.forget(request, response)
         return response
     sections = []
-    for item in steps.STEPS:
+    for item in steps.applicable(answers):
         if item.identifier == "documents":
             sections.append(
                 {
@@ -299,14 +309,25 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
 
 
 def _conviction_line(conviction: dict) -> str:
-    parts = [conviction.get("charge"), conviction.get("county"), conviction.get("date")]
+    when = _local_date(conviction.get("date"))
+    parts = [conviction.get("charge"), conviction.get("county"), when]
     return ", ".join(str(part) for part in parts if part)
+
+
+def _local_date(value: str | None) -> str | None:
+    """An ISO date from the answers, written the way the reader's language writes dates."""
+    try:
+        return date_format(date.fromisoformat(value), "DATE_FORMAT") if value else None
+    except (TypeError, ValueError):
+        return value
 
 
 def _display(bound_field, answers: dict) -> str:
     value = answers.get(bound_field.name)
     if value in (None, "", []):
         return "—"
+    if isinstance(bound_field.field, DateField):
+        return _local_date(value) or "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):

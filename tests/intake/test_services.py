@@ -212,6 +212,7 @@ TODAY = date(2026, 11, 23)
     [
         ({"contact": {"where_now": "ice_detention"}}, Urgency.P0),
         ({"immigration": {"ice_check_in": "2026-12-01"}}, Urgency.P0),
+        ({"immigration": {"removal_imminent": True, "deported_before": True}}, Urgency.P0),
         ({"immigration": {"ice_check_in": "2027-03-01", "final_order": True}}, Urgency.P1),
         ({"immigration": {"removal_pending": True, "next_hearing": "2027-01-10"}}, Urgency.P1),
         ({"immigration": {"removal_pending": True}}, Urgency.P4),

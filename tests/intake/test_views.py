@@ -26,11 +26,11 @@ VALID = {
     },
     "contact": {
         "where_now": "ice_detention",
-        "facility": "Orange County",
         "method": "phone",
         "phone": "+1 718 555 0100",
         "leave_message": "no",
     },
+    "custody": {"facility": "Orange County Jail", "mail_read_by_others": "yes"},
     "immigration": {
         "status": "permanent_resident",
         "a_number": "A-123-456-789",
@@ -388,3 +388,89 @@ def test_new_applications_are_limited_per_client(client, settings):
         assert Client().post(reverse("intake:start")).status_code == 200
     assert Client().post(reverse("intake:start")).status_code == 429
     assert Draft.objects.count() == 2
+
+
+def test_the_custody_step_applies_only_to_people_held(client):
+    started(client)
+    for identifier in ("filer", "applicant"):
+        client.post(step_url(identifier), VALID[identifier] | {"action": "next"})
+    at_home = VALID["contact"] | {"where_now": "home", "action": "next"}
+    response = client.post(step_url("contact"), at_home)
+    assert response.headers["Location"] == step_url("immigration")
+    assert client.get(step_url("custody")).headers["Location"] == step_url("immigration")
+    assert "Step 4 of 7" in client.get(step_url("immigration")).text
+
+    held = VALID["contact"] | {"action": "next"}
+    assert client.post(step_url("contact"), held).headers["Location"] == step_url("custody")
+    page = client.get(step_url("custody"))
+    assert "Step 4 of 8" in page.text
+    assert f'href="{step_url("contact")}"' in page.text  # back goes to the step before
+    client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    assert "Orange County Jail" in client.get(reverse("intake:review")).text
+
+    # Back home: the answers about custody no longer apply, and are not kept or sent.
+    client.post(step_url("contact"), at_home)
+    review = client.get(reverse("intake:review"))
+    assert "Orange County Jail" not in review.text
+    assert "Where the person is held" not in review.text
+    client.post(step_url("contact"), held)
+    assert 'value="Orange County Jail"' not in client.get(step_url("custody")).text
+
+
+def test_a_din_is_checked_and_tidied(client):
+    started(client)
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "state_prison"})
+    bad = client.post(step_url("custody"), {"facility": "Sing Sing", "din": "12345"})
+    assert "A DIN has two digits, a letter and four digits" in bad.text
+    assert 'value="Sing Sing"' in bad.text
+    good = client.post(step_url("custody"), {"facility": "Sing Sing", "din": "21 a-1234"})
+    assert good.status_code == 302
+    assert "21A1234" in client.get(reverse("intake:review")).text
+
+
+@pytest.mark.parametrize(
+    ("language", "birth", "conviction"),
+    [
+        ("en", "May 17, 1990", "March 2, 2014"),
+        ("es", "17 de mayo de 1990", "2 de marzo de 2014"),
+        ("fr", "17 mai 1990", "2 mars 2014"),
+        ("ht", "17/05/1990", "02/03/2014"),
+        ("ar", "17 مايو، 1990", "2 مارس، 2014"),
+        ("bn", "17 মে, 1990", "2 মার্চ, 2014"),
+    ],
+)
+def test_the_review_writes_dates_the_readers_way(client, language, birth, conviction):
+    client.cookies["django_language"] = language
+    started(client)
+    fill_all(client)
+    review = client.get(reverse("intake:review")).text
+    assert birth in review
+    assert conviction in review
+    assert "1990-05-17" not in review
+
+
+def test_deportation_details_and_imminent_removal(client, django_capture_on_commit_callbacks):
+    started(client)
+    future = client.post(
+        step_url("immigration"), {"status": "none", "deported_on": "2999-01-01"}
+    )
+    assert "Please check the date." in future.text
+    valid_home = {**VALID, "contact": VALID["contact"] | {"where_now": "home"}}
+    for step in STEPS:
+        data = valid_home[step.identifier]
+        if step.identifier == "immigration":
+            data = {
+                "status": "none",
+                "removal_imminent": "yes",
+                "deported_before": "yes",
+                "deported_on": "2012-04-01",
+                "deported_to": "Jamaica",
+            }
+        client.post(step_url(step.identifier), data | {"action": "next"})
+    review = client.get(reverse("intake:review")).text
+    assert "April 1, 2012" in review
+    assert "Jamaica" in review
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmation = client.post(reverse("intake:review"))
+    reference = re.search(r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", confirmation.text).group(0)
+    assert Case.objects.get(reference=reference).urgency == "P0"  # removal may be imminent

@@ -91,6 +91,7 @@ class Command(BaseCommand):
                     "language": language,
                 },
                 "contact": {"where_now": where_now, "method": "mail", "address": "Demo"},
+                "custody": {"facility": "Demo Facility", "din": "", "mail_read_by_others": True},
                 "immigration": immigration,
                 "story": {"text": "Demonstration data, not a real person."},
             }
