@@ -451,9 +451,7 @@ def test_the_review_writes_dates_the_readers_way(client, language, birth, convic
 
 def test_deportation_details_and_imminent_removal(client, django_capture_on_commit_callbacks):
     started(client)
-    future = client.post(
-        step_url("immigration"), {"status": "none", "deported_on": "2999-01-01"}
-    )
+    future = client.post(step_url("immigration"), {"status": "none", "deported_on": "2999-01-01"})
     assert "Please check the date." in future.text
     valid_home = {**VALID, "contact": VALID["contact"] | {"where_now": "home"}}
     for step in STEPS:
