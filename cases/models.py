@@ -1,10 +1,15 @@
 """Cases and their parts. Personal data lives only in encrypted fields (DESIGN.md §5)."""
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clemency.references import new_reference
 from clemency.security.casekeys import CaseKeyShredded
@@ -29,14 +34,148 @@ class Urgency(models.TextChoices):
     P4 = "P4", _("P4: other")
 
 
-class Case(models.Model):
+class State(models.TextChoices):
+    """DESIGN.md §6."""
+
+    INTAKE = "intake", pgettext_lazy("case state", "new")
+    REVIEW = "review", pgettext_lazy("case state", "screening")
+    NEEDS_INFO = "needs_info", pgettext_lazy("case state", "waiting for the applicant")
+    ACCEPTED = "accepted", pgettext_lazy("case state", "accepted, to match")
+    DRAFTING = "drafting", pgettext_lazy("case state", "drafting")
+    QA_REVIEW = "qa_review", pgettext_lazy("case state", "draft in review")
+    SUBMITTED = "submitted", pgettext_lazy("case state", "filed")
+    DECIDED = "decided", pgettext_lazy("case state", "decided")
+    CLOSED = "closed", pgettext_lazy("case state", "closed")
+
+
+OPEN_STATES = [s for s in State if s not in (State.DECIDED, State.CLOSED)]
+
+
+class Outcome(models.TextChoices):
+    FULL_PARDON = "full_pardon", _("full pardon")
+    CONDITIONAL_PARDON = "conditional_pardon", _("conditional pardon")
+    COMMUTATION = "commutation", _("commutation")
+    DENIED = "denied", _("denied")
+
+
+class ClosureReason(models.TextChoices):
+    INELIGIBLE = "ineligible", _("not eligible")
+    DECLINED = "declined", _("declined (capacity)")
+    WITHDRAWN = "withdrawn", _("withdrawn by the applicant")
+    UNRESPONSIVE = "unresponsive", _("applicant not responding")
+    NO_DECISION = "no_decision", _("no decision from the Governor")
+    DUPLICATE = "duplicate", _("duplicate of another case")
+
+
+class FilingChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    MAIL = "mail", _("post")
+    PORTAL = "portal", _("online portal")
+    HAND = "hand", _("by hand")
+
+
+class InfoItem(models.TextChoices):
+    """What staff can ask an applicant for. Shown on the public status page: no personal data."""
+
+    DISPOSITION = "disposition", _("a certificate of disposition for each conviction")
+    RAP_SHEET = "rap_sheet", _("a New York rap sheet")
+    IMMIGRATION = "immigration", _("immigration papers")
+    SUPPORT_LETTERS = "support_letters", _("letters of support")
+    CONSENT = "consent", _("the signed consent of the person")
+    CALL = "call", _("a phone call with our team")
+
+
+# Permissions (DESIGN.md §7). Staff and coordinators hold theirs through their group; attorneys
+# hold view_case and work_on_case on the cases assigned to them only (object permissions).
+SCREEN = "cases.screen_case"
+COORDINATE = "cases.coordinate_case"
+VIEW_ALL = "cases.view_all_cases"
+VIEW = "cases.view_case"
+WORK_ON = "cases.work_on_case"
+ATTORNEY_PERMISSIONS = ("view_case", "work_on_case")
+
+
+def can_screen(case: "Case", user) -> bool:
+    return user.has_perm(SCREEN)
+
+
+def can_coordinate(case: "Case", user) -> bool:
+    return user.has_perm(COORDINATE)
+
+
+def can_draft(case: "Case", user) -> bool:
+    """A coordinator, or the attorney assigned to this case."""
+    return user.has_perm(COORDINATE) or (
+        case.assigned_attorney_id == user.pk and user.has_perm(WORK_ON, case)
+    )
+
+
+def has_attorney(case: "Case") -> bool:
+    return case.assigned_attorney_id is not None
+
+
+def has_draft_petition(case: "Case") -> bool:
+    kinds = (Document.Kind.DRAFT_PETITION, Document.Kind.FINAL_PETITION)
+    return case.documents.filter(kind__in=kinds).exists()
+
+
+def is_ready_to_file(case: "Case") -> bool:
+    """The final petition and a proof of filing are uploaded, and the client has signed off."""
+    kinds = {Document.Kind.FINAL_PETITION.value, Document.Kind.FILING_PROOF.value}
+    uploaded = set(case.documents.filter(kind__in=kinds).values_list("kind", flat=True))
+    return case.client_signed_off_on is not None and uploaded == kinds
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The cases this user may see, in one query (DESIGN.md §7)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.has_perm(VIEW_ALL):
+            return self
+        return self.filter(
+            user_permissions__user=user,
+            user_permissions__permission__codename="view_case",
+            user_permissions__permission__content_type__app_label="cases",
+        )
+
+    def open(self) -> "CaseQuerySet":
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference)
-    state = models.CharField(_("state"), max_length=20, default="intake")
+    state = FSMField(
+        _("state"), max_length=20, choices=State.choices, default=State.INTAKE, protected=True
+    )
+    state_changed_at = models.DateTimeField(_("in this state since"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    closure_reason = models.CharField(
+        _("reason for closing"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
     urgency = models.CharField(
         _("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P4, db_index=True
     )
+    next_deadline = models.DateField(_("next deadline"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
+    assigned_attorney = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteer attorney"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    # Screening checklist (DESIGN.md §2): answers of staff, no personal data.
+    screening = models.JSONField(_("screening checklist"), default=dict, blank=True)
+    info_requested = models.JSONField(_("information asked for"), default=list, blank=True)
+    client_signed_off_on = models.DateField(_("client signed off on"), null=True, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    filing_channel = models.CharField(
+        _("filed by"), max_length=10, choices=FilingChannel.choices, blank=True
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -47,10 +186,19 @@ class Case(models.Model):
     data_key_version = models.PositiveSmallIntegerField(default=1, editable=False)
     shredded_at = models.DateTimeField(_("shredded"), null=True, blank=True, editable=False)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
+        permissions = [
+            ("view_all_cases", "Can see every case"),
+            ("screen_case", "Can screen, accept, ask for information and close cases"),
+            ("coordinate_case", "Can match attorneys, review drafts, record filing and decision"),
+            ("work_on_case", "Can draft the petition of the case"),
+        ]
+        indexes = [models.Index(fields=["state", "urgency", "created_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(shredded_at__isnull=True) | models.Q(wrapped_key__isnull=True),
@@ -74,6 +222,131 @@ class Case(models.Model):
     @property
     def is_shredded(self) -> bool:
         return self.shredded_at is not None
+
+    @property
+    def days_in_state(self) -> int:
+        return (timezone.now() - self.state_changed_at).days
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_deadline is not None and self.next_deadline < timezone.localdate()
+
+    # --- Transitions (DESIGN.md §6). They only set fields; cases/services.py saves, records
+    # the CaseEvent and the audit entry, and grants or revokes attorneys' permissions.
+
+    def _entered(self) -> None:
+        self.state_changed_at = timezone.now()
+
+    @transition(state, source=State.INTAKE, target=State.REVIEW, permission=can_screen)
+    def start_review(self) -> None:
+        self._entered()
+
+    @transition(state, source=State.REVIEW, target=State.NEEDS_INFO, permission=can_screen)
+    def request_info(self, *, items: list[str], deadline: date) -> None:
+        self._entered()
+        self.info_requested, self.next_deadline = list(items), deadline
+
+    @transition(state, source=State.NEEDS_INFO, target=State.REVIEW, permission=can_screen)
+    def resume_review(self) -> None:
+        self._entered()
+        self.info_requested, self.next_deadline = [], None
+
+    @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=can_screen)
+    def accept(self) -> None:
+        self._entered()
+
+    @transition(
+        state,
+        source=[
+            State.INTAKE,
+            State.REVIEW,
+            State.NEEDS_INFO,
+            State.ACCEPTED,
+            State.DRAFTING,
+            State.SUBMITTED,
+        ],
+        target=State.CLOSED,
+        permission=can_screen,
+    )
+    def close(self, *, closure_reason: str) -> None:
+        self._entered()
+        self.closure_reason, self.next_deadline, self.info_requested = closure_reason, None, []
+        self.assigned_attorney = None
+
+    @transition(state, source=State.CLOSED, target=State.REVIEW, permission=can_coordinate)
+    def reopen(self) -> None:
+        self._entered()
+        self.closure_reason = ""
+
+    @transition(
+        state,
+        source=State.ACCEPTED,
+        target=State.DRAFTING,
+        permission=can_coordinate,
+        conditions=[has_attorney],
+    )
+    def assign(self, *, deadline: date | None) -> None:
+        self._entered()
+        self.next_deadline = deadline
+
+    @transition(
+        state,
+        source=State.DRAFTING,
+        target=State.DRAFTING,
+        permission=can_coordinate,
+        conditions=[has_attorney],
+    )
+    def reassign(self) -> None:
+        """The attorney is set by the service; the state and its clock stay as they were."""
+
+    @transition(state, source=State.DRAFTING, target=State.ACCEPTED, permission=can_coordinate)
+    def release(self) -> None:
+        self._entered()
+        self.assigned_attorney, self.next_deadline = None, None
+
+    @transition(
+        state,
+        source=State.DRAFTING,
+        target=State.QA_REVIEW,
+        permission=can_draft,
+        conditions=[has_draft_petition],
+    )
+    def request_review(self) -> None:
+        self._entered()
+
+    @transition(state, source=State.QA_REVIEW, target=State.DRAFTING, permission=can_coordinate)
+    def ask_changes(self) -> None:
+        self._entered()
+
+    @transition(
+        state,
+        source=State.QA_REVIEW,
+        target=State.SUBMITTED,
+        permission=can_coordinate,
+        conditions=[is_ready_to_file],
+    )
+    def submit(self, *, filed_on: date, channel: str) -> None:
+        self._entered()
+        self.filed_on, self.filing_channel, self.next_deadline = filed_on, channel, None
+
+    @transition(state, source=State.SUBMITTED, target=State.DECIDED, permission=can_coordinate)
+    def decide(self, *, outcome: str, decided_on: date) -> None:
+        self._entered()
+        self.outcome, self.decided_on, self.next_deadline = outcome, decided_on, None
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's per-case permissions, with a real foreign key (joins, cascades)."""
+
+    content_object = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="user_permissions"
+    )
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="group_permissions"
+    )
 
 
 class CasePart(EncryptedModel):
@@ -102,6 +375,8 @@ class Applicant(CasePart):
     date_of_birth = EncryptedDateField(_("date of birth"), null=True)
     a_number = EncryptedTextField(_("A-number"), null=True)
     story = EncryptedTextField(_("story"), null=True)
+    # The whole application as sent (intake step -> answers), for the case page.
+    answers = EncryptedJSONField(_("application"), null=True)
 
     class Meta:
         verbose_name = _("applicant")
@@ -124,6 +399,7 @@ class Document(CasePart):
         DRAFT_PETITION = "draft_petition", _("draft petition")
         FINAL_PETITION = "final_petition", _("final petition")
         BUREAU_CORRESPONDENCE = "bureau", _("correspondence from the Clemency Bureau")
+        FILING_PROOF = "filing_proof", _("proof of filing")
         OTHER = "other", _("other")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -145,6 +421,72 @@ class Document(CasePart):
 
     def __str__(self) -> str:
         return f"{self.kind} document {self.pk}"  # never the file name
+
+
+class Conviction(CasePart):
+    """A New York conviction. County, court and the sentence being complete are plain, for
+    filtering and reports (DESIGN.md §5); the rest is encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="convictions")
+    county = models.CharField(_("county"), max_length=40, db_index=True)
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    sentence_complete = models.BooleanField(_("sentence complete"), null=True)
+    charge = EncryptedTextField(_("charge"))
+    docket = EncryptedTextField(_("docket or indictment number"), null=True)
+    convicted_on = EncryptedDateField(_("date of conviction"), null=True)
+    sentence = EncryptedTextField(_("sentence"), null=True)
+
+    class Meta:
+        verbose_name = _("conviction")
+        verbose_name_plural = _("convictions")
+        ordering = ["county", "id"]
+
+    def __str__(self) -> str:
+        return f"conviction {self.pk}"
+
+
+class Note(CasePart):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = EncryptedTextField(_("note"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
+class CaseEvent(CasePart):
+    """Every transition and assignment: who, from, to, why, when. The reason is typed by people
+    and may name someone, so it is encrypted; the codes in ``data`` are not personal."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    reason = EncryptedTextField(_("reason"), null=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}->{self.to_state}"
 
 
 class BlindIndex(models.Model):

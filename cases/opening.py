@@ -11,7 +11,11 @@ Answers, as the intake wizard stores them (step -> fields), as far as opening re
     contact:     where_now (home | ice_detention | state_prison | outside_us)
     immigration: status, a_number, removal_pending, next_hearing, final_order, ice_check_in,
                  removal_imminent, deported_before
+    convictions: list [{county, court, docket, charge, date, sentence, complete}], outside_ny
     story:       text
+
+The whole application (but the documents' list) is also kept, encrypted, on the Applicant for
+the case page.
 """
 
 from datetime import date
@@ -21,7 +25,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Applicant, Case, Document
+from cases.models import Applicant, Case, Conviction, Document
 from cases.services import case_create, case_set_identity_indexes
 from cases.urgency import urgency_from_answers
 from clemency.audit.log import record
@@ -65,7 +69,20 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             date_of_birth=birth,
             a_number=immigration.get("a_number") or None,
             story=(answers.get("story") or {}).get("text") or None,
+            answers={k: v for k, v in answers.items() if k != "documents"},
         )
+        convictions = answers.get("convictions") or {}
+        for item in convictions.get("list") or []:
+            Conviction.objects.create(
+                case=case,
+                county=str(item.get("county") or "")[:40],
+                court=str(item.get("court") or "")[:200],
+                sentence_complete=item.get("complete"),
+                charge=item.get("charge") or "",
+                docket=item.get("docket") or None,
+                convicted_on=_date(item.get("date")),
+                sentence=item.get("sentence") or None,
+            )
         surname = person.get("surname") or (person.get("legal_name") or "").split(" ")[-1]
         case_set_identity_indexes(
             case=case,

@@ -35,6 +35,14 @@ class CaseError(Exception):
     """A rule of the case workflow refused the action; the message is safe to show."""
 
 
+class CaseConflict(CaseError):
+    """Someone changed the case since the user loaded it: nothing was changed; reload."""
+
+
+class CaseForbidden(CaseError):
+    """The user may see the case but not do this (a 403)."""
+
+
 def document_storage() -> EncryptedDocumentStorage:
     return EncryptedDocumentStorage()
 

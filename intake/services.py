@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.models import InfoItem
 from clemency.audit.log import record
 from clemency.references import new_reference
 from clemency.security import drafts
@@ -210,6 +211,7 @@ class Status:
 
     stage: str  # received, reviewing, preparing, filed, decided, closed
     reference: str
+    requested: tuple = ()  # what staff asked the applicant for (InfoItem labels), if anything
 
 
 _STAGES = {
@@ -234,5 +236,12 @@ def status_lookup(*, reference: str, status_code: str) -> Status | None:
     encoded = draft.status_code_hash if draft and draft.status_code_hash else _decoy_hash()
     if not check_password(code, encoded) or draft is None:
         return None
-    state = draft.case.state if draft.case_id else "intake"
-    return Status(stage=_STAGES.get(state, "reviewing"), reference=draft.reference)
+    case = draft.case if draft.case_id else None
+    state = case.state if case else "intake"
+    requested = ()
+    if case and state == "needs_info":
+        labels = dict(InfoItem.choices)
+        requested = tuple(labels[item] for item in case.info_requested if item in labels)
+    return Status(
+        stage=_STAGES.get(state, "reviewing"), reference=draft.reference, requested=requested
+    )

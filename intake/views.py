@@ -7,15 +7,12 @@ Nothing personal goes in a URL: steps are addressed by name, drafts by the sessi
 import contextlib
 import functools
 import uuid
-from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.forms import DateField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -23,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from clemency.security.storage import EncryptingUploadHandler
 from intake import forms, services, session, steps, throttle
+from intake.answers import answer_sections
 from intake.forms import StepForm
 
 
@@ -267,73 +265,13 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
         )
         session.forget(request, response)
         return response
-    sections = []
-    for item in steps.applicable(answers):
-        if item.identifier == "documents":
-            sections.append(
-                {
-                    "step": item,
-                    "answered": "documents" in answers,
-                    "rows": [
-                        (_("File"), details.get("name") or "—")
-                        for _document, details in services.draft_documents(draft=draft, dek=dek)
-                    ],
-                }
-            )
-            continue
-        if item.identifier == "convictions":
-            saved = answers.get("convictions") or {}
-            sections.append(
-                {
-                    "step": item,
-                    "answered": "convictions" in answers,
-                    "rows": [
-                        (_("Conviction %(number)s") % {"number": n}, _conviction_line(c))
-                        for n, c in enumerate(saved.get("list") or [], start=1)
-                    ],
-                }
-            )
-            continue
-        form = item.form_class(initial=item.form_class.initial_from(answers.get(item.identifier)))
-        sections.append(
-            {
-                "step": item,
-                "answered": item.identifier in answers,
-                "rows": [
-                    (field.label, _display(field, answers.get(item.identifier, {})))
-                    for field in form
-                ],
-            }
-        )
-    return render(request, "intake/review.html", {"sections": sections, "missing": missing})
-
-
-def _conviction_line(conviction: dict) -> str:
-    when = _local_date(conviction.get("date"))
-    parts = [conviction.get("charge"), conviction.get("county"), when]
-    return ", ".join(str(part) for part in parts if part)
-
-
-def _local_date(value: str | None) -> str | None:
-    """An ISO date from the answers, written the way the reader's language writes dates."""
-    try:
-        return date_format(date.fromisoformat(value), "DATE_FORMAT") if value else None
-    except (TypeError, ValueError):
-        return value
-
-
-def _display(bound_field, answers: dict) -> str:
-    value = answers.get(bound_field.name)
-    if value in (None, "", []):
-        return "—"
-    if isinstance(bound_field.field, DateField):
-        return _local_date(value) or "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, list):
-        return ", ".join(value)
-    choices = dict(getattr(bound_field.field, "choices", []) or [])
-    return str(choices.get(value, value))
+    uploaded = services.draft_documents(draft=draft, dek=dek)
+    files = [details.get("name") or "—" for _document, details in uploaded]
+    return render(
+        request,
+        "intake/review.html",
+        {"sections": answer_sections(answers, files=files), "missing": missing},
+    )
 
 
 @login_not_required

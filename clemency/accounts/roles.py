@@ -18,9 +18,21 @@ class Role(models.TextChoices):
     VOLUNTEER_ATTORNEY = "volunteer_attorneys", _("Volunteer attorney")
 
 
+# Attorneys get no case permission here: they hold view_case and work_on_case on the cases
+# assigned to them only (django-guardian object permissions, cases/services.py).
 ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = {
-    Role.INTAKE_STAFF: frozenset({"accounts.use_screening_workspace"}),
-    Role.COORDINATOR: frozenset({"accounts.use_coordination_workspace", "accounts.view_user"}),
+    Role.INTAKE_STAFF: frozenset(
+        {"accounts.use_screening_workspace", "cases.view_all_cases", "cases.screen_case"}
+    ),
+    Role.COORDINATOR: frozenset(
+        {
+            "accounts.use_coordination_workspace",
+            "accounts.view_user",
+            "cases.view_all_cases",
+            "cases.screen_case",
+            "cases.coordinate_case",
+        }
+    ),
     Role.VOLUNTEER_ATTORNEY: frozenset({"accounts.use_attorney_workspace"}),
 }
 

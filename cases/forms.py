@@ -1,0 +1,191 @@
+"""Forms of the staff and attorney side. Every label and error is translated."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import ClosureReason, FilingChannel, InfoItem, Outcome, State, Urgency
+from cases.workflow import SCREENING_QUESTIONS, volunteer_attorneys
+from intake.forms import NEW_YORK_COUNTIES
+
+REQUIRED = _("Please fill this in.")
+
+
+def _date_field(label, *, required=True, help_text="") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "invalid": _("Enter a date, for example 2024-05-17."),
+            "required": REQUIRED,
+        },
+    )
+
+
+REASON = _("Reason")
+
+
+def _reason(label=REASON, *, required=True, help_text="") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class ActionForm(forms.Form):
+    """Every action carries the state the user saw, so that a stale page cannot act."""
+
+    expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+
+
+class ReasonForm(ActionForm):
+    reason = _reason()
+
+
+class RequestInfoForm(ActionForm):
+    items = forms.MultipleChoiceField(
+        label=_("What do you need from the applicant?"),
+        help_text=_("The applicant sees this list on the status page, in their language."),
+        choices=InfoItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one thing to ask for.")},
+    )
+    reason = _reason(_("Note for the team"), required=False)
+
+
+class CloseForm(ActionForm):
+    closure_reason = forms.ChoiceField(
+        label=_("Why is the case closed?"),
+        choices=[("", "—"), *ClosureReason.choices],
+        error_messages={"required": REQUIRED},
+    )
+    reason = _reason(
+        _("Explanation"), help_text=_("Say where the applicant was referred, if anywhere.")
+    )
+
+
+class AttorneyChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, open_counts: dict[int, int] | None = None, **kwargs):
+        self.open_counts = open_counts or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        count = self.open_counts.get(obj.pk, 0)
+        return _("%(email)s (%(count)s open cases)") % {"email": obj.email, "count": count}
+
+
+class AssignForm(ActionForm):
+    attorney = AttorneyChoiceField(
+        label=_("Volunteer attorney"),
+        queryset=volunteer_attorneys().order_by("email"),
+        error_messages={"required": REQUIRED},
+    )
+    deadline = _date_field(_("Draft due by"), required=False)
+
+    def __init__(self, *args, open_counts: dict[int, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attorney"].open_counts = open_counts or {}
+
+
+class ReassignForm(AssignForm):
+    reason = _reason()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["deadline"]
+
+
+class SubmitForm(ActionForm):
+    filed_on = _date_field(_("Filed with the Executive Clemency Bureau on"))
+    channel = forms.ChoiceField(
+        label=_("Filed by"), choices=FilingChannel.choices, widget=forms.RadioSelect
+    )
+    signed_off_on = _date_field(_("The client signed off on"))
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for name in ("filed_on", "signed_off_on"):
+            if cleaned.get(name) and cleaned[name] > today:
+                self.add_error(name, _("This date is in the future."))
+        return cleaned
+
+
+class DecideForm(ActionForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    decided_on = _date_field(_("Decided on"))
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"))
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add a note"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the note first.")},
+    )
+
+
+SCREENING_LABELS = {
+    "ny_conviction": _("There is at least one New York State conviction"),
+    "sentence_complete": _("The sentence is complete"),
+    "pardon_helps": _("A pardon can help with the immigration problem"),
+    "alternatives": _("Other ways (vacatur, sealing) have been considered"),
+}
+
+
+class ScreeningForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in SCREENING_QUESTIONS:
+            self.fields[question] = forms.BooleanField(
+                label=SCREENING_LABELS[question], required=False
+            )
+
+
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    reason = _reason()
+
+
+class PipelineFilterForm(forms.Form):
+    """GET filters of the pipeline; an unknown value is ignored rather than an error page."""
+
+    q = forms.CharField(label=_("Reference"), required=False, max_length=20)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All open")), *State.choices]
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("Any")), *Urgency.choices]
+    )
+    county = forms.ChoiceField(
+        label=_("County"),
+        required=False,
+        choices=[("", _("Any")), *((c, c) for c in NEW_YORK_COUNTIES)],
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("Any")), *settings.LANGUAGES]
+    )
+    attorney = forms.ModelChoiceField(
+        label=_("Volunteer attorney"),
+        required=False,
+        queryset=volunteer_attorneys().order_by("email"),
+        empty_label=_("Any"),
+    )
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)

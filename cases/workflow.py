@@ -1,0 +1,428 @@
+"""The case workflow (DESIGN.md §6, §7): every change of state, assignment and note.
+
+Each function is ``case_<verb>(*, case, actor, expected_state, ...)``: keyword-only, atomic,
+writing its CaseEvent and audit entry in the same transaction. ``expected_state`` is the state
+the user saw when they pressed the button: if the case has moved on since (someone else acted
+first), nothing is changed and CaseConflict says to reload. Two requests racing on the same case
+are settled by ConcurrentTransitionMixin: the second UPDATE finds the state changed and fails.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+from guardian.shortcuts import assign_perm
+
+from cases.models import (
+    ATTORNEY_PERMISSIONS,
+    Case,
+    CaseEvent,
+    CaseUserObjectPermission,
+    ClosureReason,
+    Document,
+    FilingChannel,
+    InfoItem,
+    Note,
+    Outcome,
+    State,
+    Urgency,
+    can_coordinate,
+    can_screen,
+    has_attorney,
+    has_draft_petition,
+    is_ready_to_file,
+)
+from cases.services import (
+    CaseConflict,
+    CaseError,
+    CaseForbidden,
+    document_storage,
+)
+from clemency.accounts.roles import Role
+from clemency.audit.log import record
+
+INFO_DEADLINE = timedelta(days=30)
+
+_UNMET = {
+    has_attorney: lambda: _("Choose a volunteer attorney first."),
+    has_draft_petition: lambda: _("Upload a draft petition first."),
+    is_ready_to_file: lambda: _(
+        "Before recording the filing, upload the final petition and the proof of filing."
+    ),
+}
+
+
+def transitions() -> dict[str, object]:
+    """Every transition of Case by name (one permission rule per name)."""
+    field = Case._meta.get_field("state")
+    return {t.name: t for t in field.get_all_transitions(Case)}
+
+
+def may(case: Case, user, action: str) -> bool:
+    """Whether the user holds the permission for this kind of action on this case."""
+    return bool(transitions()[action].has_perm(case, user))
+
+
+def _fire(
+    case: Case,
+    actor,
+    action: str,
+    expected_state: str,
+    *,
+    reason: str | None = None,
+    data: dict | None = None,
+    **arguments,
+) -> CaseEvent:
+    if not may(case, actor, action):
+        raise CaseForbidden(_("You may not do this on this case."))
+    if case.state != expected_state:
+        raise CaseConflict(_("This case was changed by someone else. Reload it and try again."))
+    method = getattr(case, action)
+    meta = method._django_fsm
+    if not meta.has_transition(case.state):
+        raise CaseError(_("This cannot be done at this stage of the case."))
+    chosen = meta.get_transition(case.state)
+    for condition in chosen.conditions:
+        if not condition(case):
+            raise CaseError(_UNMET[condition]())
+    from_state = case.state
+    try:
+        with transaction.atomic():
+            method(**arguments)
+            case.save()
+            event = CaseEvent.objects.create(
+                case=case,
+                actor=actor,
+                action=action,
+                from_state=from_state,
+                to_state=case.state,
+                reason=reason or None,
+                data=data or {},
+            )
+            record(
+                f"case.{action}",
+                actor=actor,
+                case_id=case.pk,
+                data={"from": from_state, "to": case.state, **(data or {})},
+            )
+    except ConcurrentTransition:
+        case.refresh_from_db()
+        raise CaseConflict(
+            _("This case was changed by someone else. Reload it and try again.")
+        ) from None
+    return event
+
+
+def _revoke_attorneys(case: Case) -> None:
+    CaseUserObjectPermission.objects.filter(content_object=case).delete()
+
+
+def _grant_attorney(case: Case, attorney) -> None:
+    for codename in ATTORNEY_PERMISSIONS:
+        assign_perm(codename, attorney, case)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError(_("Please give a reason."))
+    return reason
+
+
+def _require_choice(value: str, choices) -> str:
+    if value not in choices.values:
+        raise CaseError(_("Please choose one of the options."))
+    return value
+
+
+def volunteer_attorneys():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=Role.VOLUNTEER_ATTORNEY.value
+    )
+
+
+def _require_attorney(attorney):
+    if attorney is None or not volunteer_attorneys().filter(pk=attorney.pk).exists():
+        raise CaseError(_("Choose a volunteer attorney."))
+    return attorney
+
+
+# --- Screening (staff and coordinators) -----------------------------------------------------------
+
+
+def case_start_review(*, case: Case, actor, expected_state: str) -> CaseEvent:
+    return _fire(case, actor, "start_review", expected_state)
+
+
+def case_request_info(
+    *, case: Case, actor, expected_state: str, items: list[str], reason: str = ""
+) -> CaseEvent:
+    """Ask the applicant for more (shown on their status page); a month to answer."""
+    items = [item for item in items if item in InfoItem.values]
+    if not items:
+        raise CaseError(_("Choose at least one thing to ask for."))
+    deadline = timezone.localdate() + INFO_DEADLINE
+    return _fire(
+        case,
+        actor,
+        "request_info",
+        expected_state,
+        reason=reason.strip(),
+        data={"items": items},
+        items=items,
+        deadline=deadline,
+    )
+
+
+def case_resume_review(*, case: Case, actor, expected_state: str) -> CaseEvent:
+    return _fire(case, actor, "resume_review", expected_state)
+
+
+def case_accept(*, case: Case, actor, expected_state: str) -> CaseEvent:
+    return _fire(case, actor, "accept", expected_state)
+
+
+def case_close(
+    *, case: Case, actor, expected_state: str, closure_reason: str, reason: str
+) -> CaseEvent:
+    """Close with a reason code and words (a referral, for example); attorneys lose access."""
+    _require_choice(closure_reason, ClosureReason)
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        event = _fire(
+            case,
+            actor,
+            "close",
+            expected_state,
+            reason=reason,
+            data={"closure_reason": closure_reason},
+            closure_reason=closure_reason,
+        )
+        _revoke_attorneys(case)
+    return event
+
+
+def case_reopen(*, case: Case, actor, expected_state: str, reason: str) -> CaseEvent:
+    return _fire(case, actor, "reopen", expected_state, reason=_require_reason(reason))
+
+
+# --- Coordination -------------------------------------------------------------------------------
+
+
+def case_assign(
+    *, case: Case, actor, expected_state: str, attorney, deadline: date | None = None
+) -> CaseEvent:
+    """Match a volunteer attorney: they get view and work permissions on this case only."""
+    if not can_coordinate(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
+    _require_attorney(attorney)
+    with transaction.atomic():
+        case.assigned_attorney = attorney
+        event = _fire(
+            case,
+            actor,
+            "assign",
+            expected_state,
+            data={"attorney": attorney.pk},
+            deadline=deadline,
+        )
+        _grant_attorney(case, attorney)
+    return event
+
+
+def case_reassign(*, case: Case, actor, expected_state: str, attorney, reason: str) -> CaseEvent:
+    """Hand a case in drafting to another attorney; the first loses access."""
+    if not can_coordinate(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
+    _require_attorney(attorney)
+    reason = _require_reason(reason)
+    if attorney.pk == case.assigned_attorney_id:
+        raise CaseError(_("This attorney already has the case."))
+    previous = case.assigned_attorney_id
+    with transaction.atomic():
+        case.assigned_attorney = attorney
+        event = _fire(
+            case,
+            actor,
+            "reassign",
+            expected_state,
+            reason=reason,
+            data={"attorney": attorney.pk, "previous_attorney": previous},
+        )
+        _revoke_attorneys(case)
+        _grant_attorney(case, attorney)
+    return event
+
+
+def case_release(*, case: Case, actor, expected_state: str, reason: str) -> CaseEvent:
+    """The volunteer steps back: the case waits for a new match; they lose access."""
+    reason = _require_reason(reason)
+    previous = case.assigned_attorney_id
+    with transaction.atomic():
+        event = _fire(
+            case,
+            actor,
+            "release",
+            expected_state,
+            reason=reason,
+            data={"previous_attorney": previous},
+        )
+        _revoke_attorneys(case)
+    return event
+
+
+def case_request_review(*, case: Case, actor, expected_state: str) -> CaseEvent:
+    return _fire(case, actor, "request_review", expected_state)
+
+
+def case_ask_changes(*, case: Case, actor, expected_state: str, reason: str) -> CaseEvent:
+    return _fire(case, actor, "ask_changes", expected_state, reason=_require_reason(reason))
+
+
+def case_submit(
+    *,
+    case: Case,
+    actor,
+    expected_state: str,
+    filed_on: date,
+    channel: str,
+    signed_off_on: date,
+) -> CaseEvent:
+    """Record the filing with the Executive Clemency Bureau: date, channel, the client's sign-off.
+    The final petition and a proof of filing must be uploaded first."""
+    _require_choice(channel, FilingChannel)
+    previous = case.client_signed_off_on
+    case.client_signed_off_on = signed_off_on
+    try:
+        return _fire(
+            case,
+            actor,
+            "submit",
+            expected_state,
+            data={"channel": channel},
+            filed_on=filed_on,
+            channel=channel,
+        )
+    except CaseError:
+        case.client_signed_off_on = previous
+        raise
+
+
+def case_decide(
+    *, case: Case, actor, expected_state: str, outcome: str, decided_on: date
+) -> CaseEvent:
+    _require_choice(outcome, Outcome)
+    return _fire(
+        case,
+        actor,
+        "decide",
+        expected_state,
+        data={"outcome": outcome},
+        outcome=outcome,
+        decided_on=decided_on,
+    )
+
+
+# --- Changes that are not transitions ------------------------------------------------------------
+
+
+def _event(case: Case, actor, action: str, *, reason=None, data=None) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        action=action,
+        from_state=case.state,
+        to_state=case.state,
+        reason=reason,
+        data=data or {},
+    )
+    record(f"case.{action}", actor=actor, case_id=case.pk, data=data or {})
+    return event
+
+
+def case_set_urgency(*, case: Case, actor, urgency: str, reason: str) -> CaseEvent:
+    """Staff override of the computed urgency, with a reason."""
+    if not can_screen(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
+    _require_choice(urgency, Urgency)
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        previous = case.urgency
+        Case.objects.filter(pk=case.pk).update(urgency=urgency, updated_at=timezone.now())
+        case.urgency = urgency
+        return _event(
+            case, actor, "urgency_set", reason=reason, data={"from": previous, "to": urgency}
+        )
+
+
+SCREENING_QUESTIONS = ("ny_conviction", "sentence_complete", "pardon_helps", "alternatives")
+
+
+def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> CaseEvent:
+    if not can_screen(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
+    checklist = {question: bool(answers.get(question)) for question in SCREENING_QUESTIONS}
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(screening=checklist, updated_at=timezone.now())
+        case.screening = checklist
+        return _event(case, actor, "screening_updated", data=checklist)
+
+
+def document_add_upload(*, case: Case, actor, upload, kind: str) -> Document:
+    """Keep a file the encrypting upload handler stored (cases/views.py), if its content is
+    allowed. Audited like every upload."""
+    from intake import filetypes
+
+    _require_choice(kind, Document.Kind)
+    content_type = filetypes.sniff(upload.head)
+    if content_type is None:
+        raise CaseError(_("This file type is not accepted: PDF, JPEG, PNG, HEIC or Word only."))
+    storage = document_storage()
+    name = storage.save_ciphertext(upload.file)
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                id=upload.document_id,
+                case=case,
+                kind=kind,
+                object_name=name,
+                size=upload.plaintext_size,
+                original_name=upload.name,
+                content_type=content_type,
+                uploaded_by=actor,
+            )
+            record(
+                "document.uploaded",
+                actor=actor,
+                case_id=case.pk,
+                data={"document": str(document.pk), "kind": kind},
+            )
+    except BaseException:
+        storage.delete(name)
+        raise
+    return document
+
+
+def case_add_note(*, case: Case, actor, text: str) -> Note:
+    text = (text or "").strip()
+    if not text:
+        raise CaseError(_("Write the note first."))
+    with transaction.atomic():
+        note = Note.objects.create(case=case, author=actor, text=text)
+        record("case.note_added", actor=actor, case_id=case.pk, data={"note": str(note.pk)})
+    return note
+
+
+def open_cases_by_attorney() -> dict[int, int]:
+    """How many open cases each volunteer attorney holds, in one query."""
+    from django.db.models import Count, Q
+
+    open_states = [State.DRAFTING, State.QA_REVIEW, State.SUBMITTED]
+    rows = volunteer_attorneys().annotate(
+        open_cases=Count("assigned_cases", filter=Q(assigned_cases__state__in=open_states))
+    )
+    return {row.pk: row.open_cases for row in rows}
