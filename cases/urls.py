@@ -5,7 +5,21 @@ from cases import views
 app_name = "cases"
 
 urlpatterns = [
-    path("screening/", views.screening, name="screening"),
+    path("", views.pipeline, name="pipeline"),
     path("coordination/", views.coordination, name="coordination"),
     path("mine/", views.my_cases, name="my-cases"),
+    path("<uuid:case_id>/", views.case_detail, name="case"),
+    path("<uuid:case_id>/notes/", views.case_note, name="case-note"),
+    path("<uuid:case_id>/screening/", views.case_screening, name="case-screening"),
+    path("<uuid:case_id>/urgency/", views.case_urgency, name="case-urgency"),
+    path("<uuid:case_id>/documents/", views.document_upload, name="document-upload"),
+    path(
+        "<uuid:case_id>/documents/<uuid:document_id>/",
+        views.document_download,
+        name="document-download",
+    ),
+    *(
+        path(f"<uuid:case_id>/{slug}/", views.case_action, {"slug": slug}, name=f"case-{slug}")
+        for slug in views.ACTIONS
+    ),
 ]

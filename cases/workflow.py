@@ -54,6 +54,11 @@ _UNMET = {
 }
 
 
+def unmet(condition) -> str:
+    """What to do before a transition held back by this condition can go ahead."""
+    return _UNMET[condition]()
+
+
 def transitions() -> dict[str, object]:
     """Every transition of Case by name (one permission rule per name)."""
     field = Case._meta.get_field("state")

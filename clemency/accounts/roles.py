@@ -39,7 +39,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = {
 # Where each role lands after signing in; the first role a user holds wins.
 ROLE_HOMES: Mapping[Role, str] = {
     Role.COORDINATOR: "cases:coordination",
-    Role.INTAKE_STAFF: "cases:screening",
+    Role.INTAKE_STAFF: "cases:pipeline",
     Role.VOLUNTEER_ATTORNEY: "cases:my-cases",
 }
 

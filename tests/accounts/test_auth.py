@@ -21,7 +21,7 @@ def test_login_with_email_lands_on_role_home(client, staff):
     response = client.post(LOGIN, {"username": "Staff@Example.org", "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("accounts:home")
-    assert client.get(response.url).url == reverse("cases:screening")
+    assert client.get(response.url).url == reverse("cases:pipeline")
 
 
 def test_login_honours_safe_next_only(client, coordinator):
@@ -67,7 +67,7 @@ def test_logout_needs_post_and_ends_the_session(client, staff):
     assert client.get(reverse("accounts:logout")).status_code == 405
     response = client.post(reverse("accounts:logout"))
     assert response.url == reverse("intake:landing")
-    assert client.get(reverse("cases:screening")).status_code == 302
+    assert client.get(reverse("cases:pipeline")).status_code == 302
 
 
 def test_password_reset_round_trip(client, attorney, django_capture_on_commit_callbacks):

@@ -35,6 +35,8 @@ SAMPLES = {
     "token": "set-password",
     "url": "no-such-page/",
     "identifier": "filer",
+    "case_id": "00000000-0000-4000-8000-000000000001",
+    "document_id": "00000000-0000-4000-8000-000000000002",
 }
 
 
