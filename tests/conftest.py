@@ -75,3 +75,19 @@ def client_for(client, request, db):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def migrated_rows(transactional_db):
+    """Tests with a real transaction empty the database after each test: put back what
+    migrations made (the role groups and the audit log's head row).
+
+    (Serialized rollback cannot be used: Django's connections are context-local, and Playwright's
+    event loop gives the test a different context from the one that set up the database.)
+    """
+    from django.apps import apps
+
+    from clemency.accounts.roles import ROLE_PERMISSIONS, apply_role_permissions
+
+    apply_role_permissions(apps, ROLE_PERMISSIONS)
+    apps.get_model("audit", "AuditHead").objects.get_or_create(pk=1)

@@ -5,9 +5,6 @@ import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.apps import apps
-
-from clemency.accounts.roles import ROLE_PERMISSIONS, apply_role_permissions
 
 # Headless Chromium must not try to reach the internet: this machine has no network.
 CHROMIUM_ARGS = [
@@ -56,12 +53,5 @@ def assert_accessible(axe):
 
 
 @pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """Live-server tests empty the database after each test: put back what migrations made
-    (the role groups and the audit log's head row).
-
-    (Serialized rollback cannot be used: Django's connections are context-local, and Playwright's
-    event loop gives the test a different context from the one that set up the database.)
-    """
-    apply_role_permissions(apps, ROLE_PERMISSIONS)
-    apps.get_model("audit", "AuditHead").objects.get_or_create(pk=1)
+def _restore_migrated_rows(migrated_rows):
+    """Live-server tests empty the database after each test (see tests/conftest.py)."""
