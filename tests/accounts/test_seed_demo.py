@@ -72,6 +72,25 @@ def test_seed_demo_sends_applications_in_several_languages_and_urgencies(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", any_database=True)
         call_command("seed_demo", any_database=True)  # twice: nothing more
-    cases = Case.objects.order_by("urgency")
-    assert [c.urgency for c in cases] == ["P0", "P1", "P2", "P3", "P4"]
-    assert sorted(c.language for c in cases) == ["ar", "bn", "es", "fr", "ht"]
+    cases = Case.objects.all()
+    assert len(cases) == 10
+    assert {c.urgency for c in cases} == {"P0", "P1", "P2", "P3", "P4"}
+    assert {c.language for c in cases} == {"en", "ar", "bn", "es", "fr", "ht"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_cases_in_every_state_for_both_attorneys(monkeypatch):
+    from cases.models import Case, CaseEvent, State
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo password 1")
+    call_command("seed_demo", any_database=True)
+    assert {case.state for case in Case.objects.all()} == set(State.values)
+    for email in ("attorney1@example.org", "attorney2@example.org"):
+        attorney = User.objects.get(email=email)
+        visible = Case.objects.visible_to(attorney)
+        assert visible.exists(), email
+        assert all(case.assigned_attorney == attorney for case in visible)
+    decided = Case.objects.get(state=State.DECIDED)
+    assert decided.outcome
+    assert CaseEvent.objects.filter(case=decided).count() == 6
+    assert Case.objects.filter(convictions__county="Queens").count() == Case.objects.count()

@@ -1,4 +1,4 @@
-"""Create demonstration accounts (and, as the project grows, demonstration cases).
+"""Create demonstration accounts and demonstration cases, one or more in every state.
 
 Safe to run again: existing demo users are updated, not duplicated. Refuses to run in production.
 """
@@ -21,13 +21,38 @@ DEMO_USERS: list[tuple[str, Role]] = [
     ("attorney2@example.org", Role.VOLUNTEER_ATTORNEY),
 ]
 DEMO_ADMIN = "admin@example.org"
+# (language, where the person is, immigration answers, the state to bring the case to, attorney)
 DEMO_APPLICATIONS = [
-    ("es", "ice_detention", {"status": "permanent_resident"}),  # P0
-    ("ht", "home", {"status": "none", "final_order": True}),  # P1
-    ("ar", "home", {"status": "permanent_resident"}),  # P2
-    ("bn", "outside_us", {"status": "none", "deported_before": True}),  # P3
-    ("fr", "home", {"status": "unknown"}),  # P4
+    ("es", "ice_detention", {"status": "permanent_resident"}, "intake", None),  # P0
+    ("ht", "home", {"status": "none", "final_order": True}, "review", None),  # P1
+    ("ar", "home", {"status": "permanent_resident"}, "needs_info", None),  # P2
+    ("bn", "outside_us", {"status": "none", "deported_before": True}, "accepted", None),  # P3
+    ("fr", "home", {"status": "unknown"}, "drafting", "attorney1@example.org"),  # P4
+    (
+        "es",
+        "home",
+        {"status": "none", "removal_imminent": True},
+        "qa_review",
+        "attorney1@example.org",
+    ),
+    ("ht", "home", {"status": "permanent_resident"}, "drafting", "attorney2@example.org"),
+    ("en", "home", {"status": "visa"}, "submitted", "attorney2@example.org"),
+    ("ar", "home", {"status": "permanent_resident"}, "decided", "attorney2@example.org"),
+    ("bn", "home", {"status": "unknown"}, "closed", None),
 ]
+# The transitions (workflow function, acting role) that bring a new case to each state.
+PATHS = {
+    "intake": [],
+    "review": ["start_review"],
+    "needs_info": ["start_review", "request_info"],
+    "accepted": ["start_review", "accept"],
+    "drafting": ["start_review", "accept", "assign"],
+    "qa_review": ["start_review", "accept", "assign", "request_review"],
+    "submitted": ["start_review", "accept", "assign", "request_review", "submit"],
+    "decided": ["start_review", "accept", "assign", "request_review", "submit", "decide"],
+    "closed": ["start_review", "close"],
+}
+DEMO_PDF = b"%PDF-1.7\n% Demonstration document, not a real petition.\n%%EOF\n"
 
 
 class Command(BaseCommand):
@@ -72,13 +97,14 @@ class Command(BaseCommand):
         """A few sent applications, in several languages and urgencies, opened into cases."""
         from django.db import transaction
 
+        from cases.models import Case
         from cases.opening import case_open_submission
         from intake.models import Draft
         from intake.services import draft_save_step, draft_start, draft_submit
 
         if Draft.objects.exists():
             return
-        for language, where_now, immigration in DEMO_APPLICATIONS:
+        for language, where_now, immigration, state, attorney in DEMO_APPLICATIONS:
             draft, dek, _code = draft_start(language=language)
             answers = {
                 "filer": {"who": "family", "relationship": "sister", "consent": True},
@@ -93,10 +119,100 @@ class Command(BaseCommand):
                 "contact": {"where_now": where_now, "method": "mail", "address": "Demo"},
                 "custody": {"facility": "Demo Facility", "din": "", "mail_read_by_others": True},
                 "immigration": immigration,
+                "convictions": {
+                    "list": [
+                        {
+                            "county": "Queens",
+                            "court": "Queens County Criminal Court",
+                            "docket": "2014QN000000",
+                            "charge": "Demonstration charge",
+                            "date": "2014-03-02",
+                            "sentence": "Probation",
+                            "complete": True,
+                        }
+                    ],
+                    "outside_ny": False,
+                },
                 "story": {"text": "Demonstration data, not a real person."},
             }
             for step, data in answers.items():
                 draft_save_step(draft=draft, dek=dek, step=step, data=data)
             with transaction.atomic():
                 draft_submit(draft=draft, dek=dek)
-            case_open_submission(draft_id=draft.pk)
+            # A worker may have opened it already (tasks run at once in some setups).
+            case = case_open_submission(draft_id=draft.pk) or Case.objects.get(pk=draft.pk)
+            self._advance(case, PATHS[state], attorney)
+
+    def _advance(self, case, path: list[str], attorney_email: str | None) -> None:
+        """Bring a demo case along its path with the real workflow, as the roles would."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from cases import workflow
+        from cases.models import Document
+        from cases.services import document_store
+
+        today = timezone.localdate()
+        staff = User.objects.get(email="staff@example.org")
+        coordinator = User.objects.get(email="coordinator@example.org")
+        attorney = User.objects.get(email=attorney_email) if attorney_email else None
+
+        def upload(kind: str, name: str) -> None:
+            document_store(
+                case=case,
+                actor=attorney or coordinator,
+                content=DEMO_PDF,
+                original_name=name,
+                content_type="application/pdf",
+                kind=kind,
+            )
+
+        steps = {
+            "start_review": lambda: workflow.case_start_review(
+                case=case, actor=staff, expected_state="intake"
+            ),
+            "request_info": lambda: workflow.case_request_info(
+                case=case, actor=staff, expected_state="review", items=["disposition", "call"]
+            ),
+            "accept": lambda: workflow.case_accept(case=case, actor=staff, expected_state="review"),
+            "assign": lambda: workflow.case_assign(
+                case=case,
+                actor=coordinator,
+                expected_state="accepted",
+                attorney=attorney,
+                deadline=today + timedelta(days=45),
+            ),
+            "request_review": lambda: (
+                upload(Document.Kind.DRAFT_PETITION, "draft-petition.pdf"),
+                workflow.case_request_review(case=case, actor=attorney, expected_state="drafting"),
+            ),
+            "submit": lambda: (
+                upload(Document.Kind.FINAL_PETITION, "petition.pdf"),
+                upload(Document.Kind.FILING_PROOF, "filing-receipt.pdf"),
+                workflow.case_submit(
+                    case=case,
+                    actor=coordinator,
+                    expected_state="qa_review",
+                    filed_on=today,
+                    channel="email",
+                    signed_off_on=today,
+                ),
+            ),
+            "decide": lambda: workflow.case_decide(
+                case=case,
+                actor=coordinator,
+                expected_state="submitted",
+                outcome="conditional_pardon",
+                decided_on=today,
+            ),
+            "close": lambda: workflow.case_close(
+                case=case,
+                actor=staff,
+                expected_state="review",
+                closure_reason="ineligible",
+                reason="Demonstration: no New York conviction; referred to a legal aid office.",
+            ),
+        }
+        for step in path:
+            steps[step]()
