@@ -119,11 +119,14 @@ def has_draft_petition(case: "Case") -> bool:
     return case.documents.filter(kind__in=kinds).exists()
 
 
-def is_ready_to_file(case: "Case") -> bool:
-    """The final petition and a proof of filing are uploaded, and the client has signed off."""
+def has_filing_documents(case: "Case") -> bool:
+    """The final petition and a proof of filing are uploaded."""
     kinds = {Document.Kind.FINAL_PETITION.value, Document.Kind.FILING_PROOF.value}
-    uploaded = set(case.documents.filter(kind__in=kinds).values_list("kind", flat=True))
-    return case.client_signed_off_on is not None and uploaded == kinds
+    return set(case.documents.filter(kind__in=kinds).values_list("kind", flat=True)) == kinds
+
+
+def has_client_sign_off(case: "Case") -> bool:
+    return case.client_signed_off_on is not None
 
 
 class CaseQuerySet(models.QuerySet):
@@ -323,7 +326,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=State.QA_REVIEW,
         target=State.SUBMITTED,
         permission=can_coordinate,
-        conditions=[is_ready_to_file],
+        conditions=[has_filing_documents, has_client_sign_off],
     )
     def submit(self, *, filed_on: date, channel: str) -> None:
         self._entered()

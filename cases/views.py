@@ -23,7 +23,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases import access, forms, workflow
-from cases.models import VIEW_ALL, Case, InfoItem, State, Urgency
+from cases.models import (
+    VIEW_ALL,
+    Case,
+    InfoItem,
+    State,
+    Urgency,
+    has_attorney,
+    has_client_sign_off,
+)
 from cases.services import (
     CaseConflict,
     CaseError,
@@ -47,6 +55,7 @@ class Action:
     form_class: type[forms.ActionForm]
     run: object  # the workflow function
     danger: bool = False
+    form_provides: tuple = ()  # conditions that the action's own form fulfils
 
     @property
     def needs_input(self) -> bool:
@@ -75,7 +84,11 @@ ACTIONS: dict[str, Action] = {
     ),
     "accept": Action("accept", gettext_lazy("Accept"), forms.ActionForm, workflow.case_accept),
     "assign": Action(
-        "assign", gettext_lazy("Match a volunteer attorney"), forms.AssignForm, workflow.case_assign
+        "assign",
+        gettext_lazy("Match a volunteer attorney"),
+        forms.AssignForm,
+        workflow.case_assign,
+        form_provides=(has_attorney,),
     ),
     "reassign": Action(
         "reassign",
@@ -100,7 +113,11 @@ ACTIONS: dict[str, Action] = {
         "ask_changes", gettext_lazy("Ask for changes"), forms.ReasonForm, workflow.case_ask_changes
     ),
     "submit": Action(
-        "submit", gettext_lazy("Record the filing"), forms.SubmitForm, workflow.case_submit
+        "submit",
+        gettext_lazy("Approve and record the filing"),
+        forms.SubmitForm,
+        workflow.case_submit,
+        form_provides=(has_client_sign_off,),
     ),
     "decide": Action(
         "decide", gettext_lazy("Record the decision"), forms.DecideForm, workflow.case_decide
@@ -123,30 +140,24 @@ def event_label(action: str) -> str:
     return str(by_name.get(action) or OTHER_EVENTS.get(action) or action)
 
 
-def available_actions(case: Case, user) -> list[tuple[str, Action]]:
-    """The actions this user may take on the case now: its buttons."""
-    from django_fsm import has_transition_perm
-
-    return [
-        (slug, action)
-        for slug, action in ACTIONS.items()
-        if has_transition_perm(getattr(case, action.name), user)
-    ]
-
-
-def blocked_actions(case: Case, user) -> list[tuple[Action, str]]:
-    """Actions the user could take at this stage but for a missing piece, and what is missing."""
-    blocked = []
-    for action in ACTIONS.values():
-        meta = getattr(case, action.name)._django_fsm
-        chosen = meta.get_transition(case.state)
+def case_actions(case: Case, user) -> tuple[list[tuple[str, Action]], list[tuple[Action, str]]]:
+    """The actions this user may take on the case now (its buttons), and those they could take
+    at this stage but for a missing piece, with what is missing."""
+    available, blocked = [], []
+    for slug, action in ACTIONS.items():
+        chosen = getattr(case, action.name)._django_fsm.get_transition(case.state)
         if chosen is None or not chosen.has_perm(case, user):
             continue
-        for condition in chosen.conditions:
-            if not condition(case):
-                blocked.append((action, workflow.unmet(condition)))
-                break
-    return blocked
+        unmet = [
+            condition
+            for condition in chosen.conditions
+            if condition not in action.form_provides and not condition(case)
+        ]
+        if unmet:
+            blocked.append((action, workflow.unmet(unmet[0])))
+        else:
+            available.append((slug, action))
+    return available, blocked
 
 
 # --- Lists ----------------------------------------------------------------------------------------
@@ -246,6 +257,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
     staff = user.has_perm(VIEW_ALL)
     kinds = access.upload_kinds(case, user)
+    actions, blocked = case_actions(case, user)
     return render(
         request,
         "cases/case.html",
@@ -261,8 +273,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "info_requested": [dict(InfoItem.choices).get(i, i) for i in case.info_requested],
             "notes": list(case.notes.select_related("author")),
             "duplicates": list(possible_duplicates(case)) if staff else [],
-            "actions": available_actions(case, user),
-            "blocked": blocked_actions(case, user),
+            "actions": actions,
+            "blocked": blocked,
             "upload_form": forms.UploadForm(kinds=kinds) if kinds else None,
             "max_upload_mb": MAX_UPLOAD_MB,
             "note_form": forms.NoteForm(),

@@ -31,8 +31,9 @@ from cases.models import (
     can_coordinate,
     can_screen,
     has_attorney,
+    has_client_sign_off,
     has_draft_petition,
-    is_ready_to_file,
+    has_filing_documents,
 )
 from cases.services import (
     CaseConflict,
@@ -48,9 +49,10 @@ INFO_DEADLINE = timedelta(days=30)
 _UNMET = {
     has_attorney: lambda: _("Choose a volunteer attorney first."),
     has_draft_petition: lambda: _("Upload a draft petition first."),
-    is_ready_to_file: lambda: _(
+    has_filing_documents: lambda: _(
         "Before recording the filing, upload the final petition and the proof of filing."
     ),
+    has_client_sign_off: lambda: _("The client must sign off the petition first."),
 }
 
 

@@ -57,7 +57,7 @@ def test_staff_signs_in_and_lands_on_their_page(page: Page, live_server):
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Screening")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pipeline")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Ask the Governor of New York for a pardon"
