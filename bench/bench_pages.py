@@ -33,7 +33,7 @@ def run() -> list[dict]:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(staff)
     rows.append(
-        {"page": "/cases/screening/", "language": "en", "user": "intake staff"}
-        | measure(lambda: client.get("/cases/screening/"), repeat=REPEAT)
+        {"page": "/cases/", "language": "en", "user": "intake staff"}
+        | measure(lambda: client.get("/cases/"), repeat=REPEAT)
     )
     return rows

@@ -200,6 +200,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         "cases/pipeline.html",
         {
             "form": form,
+            "selects": [
+                form[name] for name in ("state", "urgency", "county", "language", "attorney")
+            ],
             "page": page,
             "query": query.urlencode(),
             "counts": [(value, label, counts.get(value, 0)) for value, label in State.choices],
