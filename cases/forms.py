@@ -182,10 +182,10 @@ class PipelineFilterForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), required=False, choices=[("", _("Any")), *settings.LANGUAGES]
     )
-    attorney = forms.ModelChoiceField(
-        label=_("Volunteer attorney"),
-        required=False,
-        queryset=volunteer_attorneys().order_by("email"),
-        empty_label=_("Any"),
-    )
+    attorney = forms.TypedChoiceField(label=_("Volunteer attorney"), required=False, coerce=int)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        attorneys = volunteer_attorneys().order_by("email").values_list("pk", "email")
+        self.fields["attorney"].choices = [("", _("Any")), *attorneys]

@@ -136,10 +136,12 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm(VIEW_ALL):
             return self
+        from django.contrib.contenttypes.models import ContentType
+
         return self.filter(
             user_permissions__user=user,
             user_permissions__permission__codename="view_case",
-            user_permissions__permission__content_type__app_label="cases",
+            user_permissions__permission__content_type=ContentType.objects.get_for_model(Case),
         )
 
     def open(self) -> "CaseQuerySet":
@@ -201,7 +203,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ("coordinate_case", "Can match attorneys, review drafts, record filing and decision"),
             ("work_on_case", "Can draft the petition of the case"),
         ]
-        indexes = [models.Index(fields=["state", "urgency", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "urgency", "created_at"]),
+            # The queue's order (most urgent, then oldest) over live cases: a page is read in
+            # index order and stops after its rows, however many cases there are.
+            models.Index(
+                fields=["urgency", "created_at", "id"],
+                name="case_queue",
+                condition=models.Q(shredded_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(shredded_at__isnull=True) | models.Q(wrapped_key__isnull=True),

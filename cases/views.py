@@ -14,7 +14,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,11 +26,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cases import access, forms, workflow
 from cases.models import (
+    OPEN_STATES,
     VIEW_ALL,
     Case,
     InfoItem,
     State,
-    Urgency,
     has_attorney,
     has_client_sign_off,
 )
@@ -168,6 +170,33 @@ def _queue(queryset):
     return queryset.select_related("assigned_attorney").order_by("urgency", "created_at", "id")
 
 
+def _rows(cases) -> list[dict]:
+    """What a list shows of each case, worked out once per page rather than once per cell."""
+    states = {value: str(label) for value, label in State.choices}
+    steps = {state: str(text) for state, text in NEXT_STEP.items()}
+    now, today = timezone.now(), timezone.localdate()
+    base = reverse("cases:case", kwargs={"case_id": uuid.UUID(int=0)}).replace(
+        str(uuid.UUID(int=0)), "{}"
+    )
+    return [
+        {
+            "url": base.format(case.pk),
+            "reference": case.reference,
+            "state": states.get(case.state, case.state),
+            "urgency": case.urgency,
+            "days": (now - case.state_changed_at).days,
+            "deadline": date_format(case.next_deadline, "SHORT_DATE_FORMAT")
+            if case.next_deadline
+            else "—",
+            "overdue": case.next_deadline is not None and case.next_deadline < today,
+            "language": case.language,
+            "attorney": case.assigned_attorney.email if case.assigned_attorney else "—",
+            "next_step": steps.get(case.state, "—"),
+        }
+        for case in cases
+    ]
+
+
 @require_safe
 @permission_required(VIEW_ALL, raise_exception=True)
 def pipeline(request: HttpRequest) -> HttpResponse:
@@ -175,7 +204,10 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     counts = dict(live.values_list("state").annotate(n=Count("id")).order_by())
     form = forms.PipelineFilterForm(request.GET or None)
     cases = live
-    if form.is_bound and form.is_valid():
+    # Unfiltered, the queue's length is the sum of the open states' counts: no second scan.
+    known_total = sum(counts.get(state, 0) for state in OPEN_STATES)
+    filtered = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
+    if filtered:
         data = form.cleaned_data
         if data["q"]:
             cases = cases.filter(reference__icontains=data["q"].strip())
@@ -187,12 +219,15 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         if data["language"]:
             cases = cases.filter(language=data["language"])
         if data["attorney"]:
-            cases = cases.filter(assigned_attorney=data["attorney"])
+            cases = cases.filter(assigned_attorney_id=data["attorney"])
         if data["overdue"]:
             cases = cases.filter(next_deadline__lt=timezone.localdate())
     else:
         cases = cases.open()
-    page = Paginator(_queue(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(_queue(cases), PAGE_SIZE)
+    if not filtered:
+        paginator.count = known_total  # a cached_property: set, it is not computed
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -204,9 +239,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
                 form[name] for name in ("state", "urgency", "county", "language", "attorney")
             ],
             "page": page,
+            "rows": _rows(page),
             "query": query.urlencode(),
             "counts": [(value, label, counts.get(value, 0)) for value, label in State.choices],
-            "urgencies": Urgency,
         },
     )
 
@@ -224,9 +259,9 @@ def coordination(request: HttpRequest) -> HttpResponse:
         request,
         "cases/coordination.html",
         {
-            "to_match": live.filter(state=State.ACCEPTED)[:PAGE_SIZE],
-            "to_review": live.filter(state=State.QA_REVIEW)[:PAGE_SIZE],
-            "filed": live.filter(state=State.SUBMITTED)[:PAGE_SIZE],
+            "to_match": _rows(live.filter(state=State.ACCEPTED)[:PAGE_SIZE]),
+            "to_review": _rows(live.filter(state=State.QA_REVIEW)[:PAGE_SIZE]),
+            "filed": _rows(live.filter(state=State.SUBMITTED)[:PAGE_SIZE]),
             "attorneys": attorneys,
         },
     )
@@ -245,8 +280,7 @@ NEXT_STEP = {
 def my_cases(request: HttpRequest) -> HttpResponse:
     cases = _queue(Case.objects.visible_to(request.user).filter(shredded_at__isnull=True))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, NEXT_STEP.get(case.state, "")) for case in page]
-    return render(request, "cases/my_cases.html", {"page": page, "rows": rows})
+    return render(request, "cases/my_cases.html", {"page": page, "rows": _rows(page)})
 
 
 # --- One case -------------------------------------------------------------------------------------
