@@ -19,7 +19,7 @@ REPEAT = 300
 
 def run() -> list[dict]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    staff = User.objects.create_user("bench-staff@example.org", "bench password 1")
+    staff = User.objects.create_user("bench-pages-staff@example.org", "bench password 1")
     staff.groups.add(Group.objects.get(name=Role.INTAKE_STAFF.value))
     rows = []
     for language in ("en", "ar", "bn"):

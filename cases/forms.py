@@ -3,7 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases.models import ClosureReason, FilingChannel, InfoItem, Outcome, State, Urgency
 from cases.workflow import SCREENING_QUESTIONS, volunteer_attorneys
@@ -78,7 +80,9 @@ class AttorneyChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj) -> str:
         count = self.open_counts.get(obj.pk, 0)
-        return _("%(email)s (%(count)s open cases)") % {"email": obj.email, "count": count}
+        return ngettext(
+            "%(email)s (%(count)s open case)", "%(email)s (%(count)s open cases)", count
+        ) % {"email": obj.email, "count": count}
 
 
 class AssignForm(ActionForm):
@@ -123,6 +127,22 @@ class DecideForm(ActionForm):
         label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
     )
     decided_on = _date_field(_("Decided on"))
+
+    def __init__(self, *args, filed_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filed_on = filed_on
+
+    def clean_decided_on(self):
+        decided = self.cleaned_data["decided_on"]
+        if decided > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."), code="invalid")
+        if self.filed_on and decided < self.filed_on:
+            raise forms.ValidationError(
+                _("The decision cannot come before the filing (%(date)s).")
+                % {"date": date_format(self.filed_on, "DATE_FORMAT")},
+                code="invalid",
+            )
+        return decided
 
 
 class UploadForm(forms.Form):

@@ -172,8 +172,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
     )
-    # Screening checklist (DESIGN.md §2): answers of staff, no personal data.
-    screening = models.JSONField(_("screening checklist"), default=dict, blank=True)
     info_requested = models.JSONField(_("information asked for"), default=list, blank=True)
     client_signed_off_on = models.DateField(_("client signed off on"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
@@ -289,8 +287,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.CLOSED, target=State.REVIEW, permission=can_coordinate)
     def reopen(self) -> None:
+        """Back to screening as a fresh start: what the closed round recorded is cleared."""
         self._entered()
         self.closure_reason = ""
+        self.client_signed_off_on = self.filed_on = self.decided_on = None
+        self.filing_channel = ""
 
     @transition(
         state,
@@ -438,18 +439,18 @@ class Document(CasePart):
 
 
 class Conviction(CasePart):
-    """A New York conviction. County, court and the sentence being complete are plain, for
-    filtering and reports (DESIGN.md §5); the rest is encrypted."""
+    """A New York conviction. County and court are plain, for filtering and reports (DESIGN.md
+    §5); the rest is encrypted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="convictions")
     county = models.CharField(_("county"), max_length=40, db_index=True)
     court = models.CharField(_("court"), max_length=200, blank=True)
-    sentence_complete = models.BooleanField(_("sentence complete"), null=True)
     charge = EncryptedTextField(_("charge"))
     docket = EncryptedTextField(_("docket or indictment number"), null=True)
     convicted_on = EncryptedDateField(_("date of conviction"), null=True)
     sentence = EncryptedTextField(_("sentence"), null=True)
+    sentence_complete = EncryptedJSONField(_("sentence complete"), null=True)  # true/false/null
 
     class Meta:
         verbose_name = _("conviction")
@@ -458,6 +459,22 @@ class Conviction(CasePart):
 
     def __str__(self) -> str:
         return f"conviction {self.pk}"
+
+
+class Screening(CasePart):
+    """The staff's screening checklist (DESIGN.md §2): eligibility facts, so encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="screening")
+    answers = EncryptedJSONField(_("screening checklist"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("screening checklist")
+        verbose_name_plural = _("screening checklists")
+
+    def __str__(self) -> str:
+        return f"screening {self.pk}"
 
 
 class Note(CasePart):

@@ -16,7 +16,18 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Applicant, BlindIndex, Case, Document, PendingDeletion
+from cases.models import (
+    Applicant,
+    BlindIndex,
+    Case,
+    CaseEvent,
+    CaseUserObjectPermission,
+    Conviction,
+    Document,
+    Note,
+    PendingDeletion,
+    Screening,
+)
 from clemency.audit.log import record
 from clemency.security import casekeys
 from clemency.security.blind_index import (
@@ -167,9 +178,10 @@ SHRED_REASONS = {"retention", "request", "duplicate", "test"}
 def case_shred(*, case: Case, actor, reason: str) -> None:
     """Erase a case for good: its key, personal parts, blind indexes and stored objects.
 
-    What remains is a tombstone (reference, dates, state) for statistics. The stored objects are
-    listed in PendingDeletion in the same transaction and deleted after the commit; any that fail
-    stay listed (``purge_pending_deletions`` retries, ``keys verify`` reports them).
+    What remains is a tombstone (reference, dates, state, outcome) for statistics: convictions,
+    notes, events, the checklist and attorneys' permissions are deleted with the rest. The stored
+    objects are listed in PendingDeletion in the same transaction and deleted after the commit;
+    any that fail stay listed (``purge_pending_deletions`` retries, ``keys verify`` reports them).
     """
     if reason not in SHRED_REASONS:
         raise CaseError(f"Unknown shredding reason; use one of {sorted(SHRED_REASONS)}.")
@@ -183,10 +195,23 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
         )
         locked.documents.all().delete()
         Applicant.objects.filter(case=locked).delete()
+        # Every other part goes too, readable or not: what is left is the tombstone alone.
+        for part in (Conviction, Note, CaseEvent, Screening, CaseUserObjectPermission):
+            field = "content_object" if part is CaseUserObjectPermission else "case"
+            part.objects.filter(**{field: locked}).delete()
         locked.blind_indexes.all().delete()
         casekeys.shred(locked)
         locked.shredded_at = timezone.now()
-        locked.save(update_fields=["wrapped_key", "shredded_at", "updated_at"])
+        locked.info_requested, locked.client_signed_off_on = [], None
+        locked.save(
+            update_fields=[
+                "wrapped_key",
+                "shredded_at",
+                "info_requested",
+                "client_signed_off_on",
+                "updated_at",
+            ]
+        )
         record(
             "case.shredded",
             actor=actor,

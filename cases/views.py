@@ -8,6 +8,7 @@ errors into messages. Every change is a POST; its GET is a confirmation page.
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -206,9 +207,11 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     cases = live
     # Unfiltered, the queue's length is the sum of the open states' counts: no second scan.
     known_total = sum(counts.get(state, 0) for state in OPEN_STATES)
-    filtered = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
+    if form.is_bound:
+        form.is_valid()  # a value it cannot use is left out (and shown), the others still apply
+    data = dict.fromkeys(form.fields) | getattr(form, "cleaned_data", {})
+    filtered = any(data.values())
     if filtered:
-        data = form.cleaned_data
         if data["q"]:
             cases = cases.filter(reference__icontains=data["q"].strip())
         cases = cases.filter(state=data["state"]) if data["state"] else cases.open()
@@ -235,6 +238,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         "cases/pipeline.html",
         {
             "form": form,
+            "ignored": [
+                str(form.fields[name].label) for name in form.errors if name in form.fields
+            ],
             "selects": [
                 form[name] for name in ("state", "urgency", "county", "language", "attorney")
             ],
@@ -288,11 +294,18 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access.case_for(request.user, case_id)
+    return _case_page(request, access.case_for(request.user, case_id))
+
+
+def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) -> HttpResponse:
+    """The case page; forms given back (with their errors and what was typed) replace the empty
+    ones."""
     user = request.user
     applicant = getattr(case, "applicant", None)
+    screening = getattr(case, "screening", None)
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
     staff = user.has_perm(VIEW_ALL)
+    screener = workflow.can_screen(case, user)
     kinds = access.upload_kinds(case, user)
     actions, blocked = case_actions(case, user)
     return render(
@@ -300,6 +313,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "cases/case.html",
         {
             "case": case,
+            "language": dict(settings.LANGUAGES).get(case.language, case.language),
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
             "convictions": list(case.convictions.all()),
@@ -314,13 +328,15 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "blocked": blocked,
             "upload_form": forms.UploadForm(kinds=kinds) if kinds else None,
             "max_upload_mb": MAX_UPLOAD_MB,
-            "note_form": forms.NoteForm(),
-            "screening_form": forms.ScreeningForm(initial=case.screening) if staff else None,
-            "screening_labels": forms.SCREENING_LABELS,
-            "urgency_form": forms.UrgencyForm(initial={"urgency": case.urgency})
-            if workflow.can_screen(case, user)
+            "note_form": note_form or forms.NoteForm(),
+            "screening_form": forms.ScreeningForm(initial=screening.answers if screening else {})
+            if screener
+            else None,
+            "urgency_form": urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency})
+            if screener
             else None,
         },
+        status=status,
     )
 
 
@@ -334,33 +350,47 @@ def case_action(request: HttpRequest, case_id: uuid.UUID, slug: str) -> HttpResp
     extra = {}
     if action.form_class in (forms.AssignForm, forms.ReassignForm):
         extra["open_counts"] = workflow.open_cases_by_attorney()
-    if request.method == "POST":
-        form = action.form_class(request.POST, **extra)
-        if form.is_valid():
-            try:
-                action.run(case=case, actor=request.user, **form.cleaned_data)
-            except CaseForbidden:
-                access.require(False)
-            except CaseConflict as error:
-                messages.error(request, str(error))
-                return _action_page(request, case, action, form, conflict=True, status=409)
-            except CaseError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Done: %(action)s.") % {"action": action.label})
-                if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
-                    return redirect("cases:case", case_id=case.pk)
-                return redirect("accounts:home")
-        return _action_page(request, case, action, form, status=400)
-    form = action.form_class(initial={"expected_state": case.state}, **extra)
-    return _action_page(request, case, action, form)
+    if action.form_class is forms.DecideForm:
+        extra["filed_on"] = case.filed_on
+    if request.method == "GET":
+        form = action.form_class(initial={"expected_state": case.state}, **extra)
+        return _action_page(request, case, action, form)
+    form = action.form_class(request.POST, **extra)
+    if form.is_valid():
+        try:
+            action.run(case=case, actor=request.user, **form.cleaned_data)
+        except CaseForbidden:
+            access.require(False)
+        except CaseConflict:
+            return _conflict_page(request, case, action, extra)
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+            if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+                return redirect("cases:case", case_id=case.pk)
+            return redirect("accounts:home")
+    return _action_page(request, case, action, form, status=400)
 
 
-def _action_page(request, case, action, form, *, conflict=False, status=200) -> HttpResponse:
+def _conflict_page(request, case, action, extra) -> HttpResponse:
+    """Someone acted first. Show what the case is now; if the action still makes sense, keep
+    what was typed, ready to send again as a decision on the case as it is now."""
+    case.refresh_from_db()
+    data = request.POST.copy()
+    data["expected_state"] = case.state
+    form = action.form_class(data, **extra)
+    still = getattr(case, action.name)._django_fsm.get_transition(case.state) is not None
+    return _action_page(request, case, action, form, conflict=True, still=still, status=409)
+
+
+def _action_page(
+    request, case, action, form, *, conflict=False, still=True, status=200
+) -> HttpResponse:
     return render(
         request,
         "cases/action.html",
-        {"case": case, "action": action, "form": form, "conflict": conflict},
+        {"case": case, "action": action, "form": form, "conflict": conflict, "still": still},
         status=status,
     )
 
@@ -369,11 +399,10 @@ def _action_page(request, case, action, form, *, conflict=False, status=200) -> 
 def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access.case_for(request.user, case_id)
     form = forms.NoteForm(request.POST)
-    if form.is_valid():
-        workflow.case_add_note(case=case, actor=request.user, text=form.cleaned_data["text"])
-        messages.success(request, _("The note is added."))
-    else:
-        messages.error(request, _("Write the note first."))
+    if not form.is_valid():
+        return _case_page(request, case, note_form=form, status=400)
+    workflow.case_add_note(case=case, actor=request.user, text=form.cleaned_data["text"])
+    messages.success(request, _("The note is added."))
     return redirect("cases:case", case_id=case.pk)
 
 
@@ -393,11 +422,10 @@ def case_urgency(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access.case_for(request.user, case_id)
     access.require(workflow.can_screen(case, request.user))
     form = forms.UrgencyForm(request.POST)
-    if form.is_valid():
-        workflow.case_set_urgency(case=case, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("The urgency is changed."))
-    else:
-        messages.error(request, _("Choose an urgency and give a reason."))
+    if not form.is_valid():
+        return _case_page(request, case, urgency_form=form, status=400)
+    workflow.case_set_urgency(case=case, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("The urgency is changed."))
     return redirect("cases:case", case_id=case.pk)
 
 

@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm
 
 from cases.models import (
     ATTORNEY_PERMISSIONS,
+    KEY_COLUMNS,
     Case,
     CaseEvent,
     CaseUserObjectPermission,
@@ -26,6 +27,7 @@ from cases.models import (
     InfoItem,
     Note,
     Outcome,
+    Screening,
     State,
     Urgency,
     can_coordinate,
@@ -72,53 +74,82 @@ def may(case: Case, user, action: str) -> bool:
     return bool(transitions()[action].has_perm(case, user))
 
 
+def _conflict() -> CaseConflict:
+    return CaseConflict(_("This case was changed by someone else. Reload it and try again."))
+
+
+def _snapshot(case: Case) -> dict[str, object]:
+    """The writable columns' values, by field name."""
+    return {
+        field.name: field.value_from_object(case)
+        for field in Case._meta.concrete_fields
+        if not field.primary_key and field.name not in KEY_COLUMNS
+    }
+
+
 def _fire(
     case: Case,
     actor,
     action: str,
     expected_state: str,
     *,
+    set_fields: dict | None = None,
     reason: str | None = None,
     data: dict | None = None,
     **arguments,
 ) -> CaseEvent:
+    """Fire a transition on the case as the user saw it, or refuse and change nothing.
+
+    The row is locked and every rule checked again against it: a case that moved on, or changed
+    hands, since the user loaded it is a conflict. Only the columns the transition changes are
+    written, so a concurrent change to another column (urgency, say) is never undone.
+    """
     if not may(case, actor, action):
         raise CaseForbidden(_("You may not do this on this case."))
     if case.state != expected_state:
-        raise CaseConflict(_("This case was changed by someone else. Reload it and try again."))
-    method = getattr(case, action)
-    meta = method._django_fsm
-    if not meta.has_transition(case.state):
-        raise CaseError(_("This cannot be done at this stage of the case."))
-    chosen = meta.get_transition(case.state)
-    for condition in chosen.conditions:
-        if not condition(case):
-            raise CaseError(_UNMET[condition]())
-    from_state = case.state
+        raise _conflict()
+    set_fields = set_fields or {}
     try:
         with transaction.atomic():
-            method(**arguments)
-            case.save()
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if (
+                locked.state != expected_state
+                or locked.assigned_attorney_id != case.assigned_attorney_id
+            ):
+                raise _conflict()
+            if not may(locked, actor, action):
+                raise CaseForbidden(_("You may not do this on this case."))
+            chosen = getattr(locked, action)._django_fsm.get_transition(locked.state)
+            if chosen is None:
+                raise CaseError(_("This cannot be done at this stage of the case."))
+            for name, value in set_fields.items():
+                setattr(locked, name, value)
+            for condition in chosen.conditions:
+                if not condition(locked):
+                    raise CaseError(_UNMET[condition]())
+            before = _snapshot(locked)
+            getattr(locked, action)(**arguments)
+            after = _snapshot(locked)
+            changed = {name for name in after if after[name] != before[name]} | set(set_fields)
+            locked.save(update_fields=sorted(changed | {"state", "updated_at"}))
             event = CaseEvent.objects.create(
-                case=case,
+                case=locked,
                 actor=actor,
                 action=action,
-                from_state=from_state,
-                to_state=case.state,
+                from_state=expected_state,
+                to_state=locked.state,
                 reason=reason or None,
                 data=data or {},
             )
             record(
                 f"case.{action}",
                 actor=actor,
-                case_id=case.pk,
-                data={"from": from_state, "to": case.state, **(data or {})},
+                case_id=locked.pk,
+                data={"from": expected_state, "to": locked.state, **(data or {})},
             )
     except ConcurrentTransition:
-        case.refresh_from_db()
-        raise CaseConflict(
-            _("This case was changed by someone else. Reload it and try again.")
-        ) from None
+        raise _conflict() from None
+    case.refresh_from_db()
     return event
 
 
@@ -206,7 +237,7 @@ def case_close(
             "close",
             expected_state,
             reason=reason,
-            data={"closure_reason": closure_reason},
+            data={"closure_reason": closure_reason, "previous_attorney": case.assigned_attorney_id},
             closure_reason=closure_reason,
         )
         _revoke_attorneys(case)
@@ -228,12 +259,12 @@ def case_assign(
         raise CaseForbidden(_("You may not do this on this case."))
     _require_attorney(attorney)
     with transaction.atomic():
-        case.assigned_attorney = attorney
         event = _fire(
             case,
             actor,
             "assign",
             expected_state,
+            set_fields={"assigned_attorney": attorney},
             data={"attorney": attorney.pk},
             deadline=deadline,
         )
@@ -251,12 +282,12 @@ def case_reassign(*, case: Case, actor, expected_state: str, attorney, reason: s
         raise CaseError(_("This attorney already has the case."))
     previous = case.assigned_attorney_id
     with transaction.atomic():
-        case.assigned_attorney = attorney
         event = _fire(
             case,
             actor,
             "reassign",
             expected_state,
+            set_fields={"assigned_attorney": attorney},
             reason=reason,
             data={"attorney": attorney.pk, "previous_attorney": previous},
         )
@@ -302,21 +333,16 @@ def case_submit(
     """Record the filing with the Executive Clemency Bureau: date, channel, the client's sign-off.
     The final petition and a proof of filing must be uploaded first."""
     _require_choice(channel, FilingChannel)
-    previous = case.client_signed_off_on
-    case.client_signed_off_on = signed_off_on
-    try:
-        return _fire(
-            case,
-            actor,
-            "submit",
-            expected_state,
-            data={"channel": channel},
-            filed_on=filed_on,
-            channel=channel,
-        )
-    except CaseError:
-        case.client_signed_off_on = previous
-        raise
+    return _fire(
+        case,
+        actor,
+        "submit",
+        expected_state,
+        set_fields={"client_signed_off_on": signed_off_on},
+        data={"channel": channel},
+        filed_on=filed_on,
+        channel=channel,
+    )
 
 
 def case_decide(
@@ -370,13 +396,15 @@ SCREENING_QUESTIONS = ("ny_conviction", "sentence_complete", "pardon_helps", "al
 
 
 def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> CaseEvent:
+    """Save the staff's checklist, encrypted; the event and audit say only how many are ticked."""
     if not can_screen(case, actor):
         raise CaseForbidden(_("You may not do this on this case."))
     checklist = {question: bool(answers.get(question)) for question in SCREENING_QUESTIONS}
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(screening=checklist, updated_at=timezone.now())
-        case.screening = checklist
-        return _event(case, actor, "screening_updated", data=checklist)
+        screening = Screening.objects.filter(case=case).first() or Screening(case=case)
+        screening.answers = checklist
+        screening.save()
+        return _event(case, actor, "screening_updated", data={"ticked": sum(checklist.values())})
 
 
 def document_add_upload(*, case: Case, actor, upload, kind: str) -> Document:

@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.7\n" + b"petition text\n" * 100
 
-# URL names that change something (POST only); the rest are pages (GET).
-POSTS = {"case-note", "case-screening", "case-urgency", "document-upload"}
+# URL names that change something (POST only, with what they need); the rest are pages (GET).
+POSTS = {
+    "case-note": {"text": "A note."},
+    "case-screening": {"ny_conviction": "on"},
+    "case-urgency": {"urgency": "P1", "reason": "Hearing moved up."},
+    "document-upload": {},
+}
 
 
 def _case_urls() -> list[str]:
@@ -82,7 +87,7 @@ def test_each_url_as_each_persona(client_for, drafting, persona, name):
         kwargs["document_id"] = document.pk
     url = reverse(f"cases:{name}", kwargs=kwargs)
     client = client_for(persona)
-    response = client.post(url, {}) if name in POSTS else client.get(url)
+    response = client.post(url, POSTS[name]) if name in POSTS else client.get(url)
     assert response.status_code == expected_status(persona, name), response.content[:500]
     if response.status_code == 302 and persona == "anonymous":
         assert response.url.startswith(reverse("accounts:login"))

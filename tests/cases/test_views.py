@@ -412,9 +412,12 @@ def test_the_screening_checklist_is_saved(client_for):
         "alternatives": False,
     }
     case.refresh_from_db()
-    assert case.screening == expected
+    assert case.screening.answers == expected
     (event,) = events(case, "screening_updated")
-    assert event.data == expected
+    assert event.data == {"ticked": 2}  # the answers themselves stay encrypted
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT answers FROM cases_screening")
+        assert b"pardon_helps" not in bytes(cursor.fetchone()[0])
     assert re.search(r'<input[^>]*name="ny_conviction"[^>]*checked', response.text)
     assert not re.search(r'<input[^>]*name="sentence_complete"[^>]*checked', response.text)
     assert "Screening checklist saved" in response.text
@@ -423,8 +426,10 @@ def test_the_screening_checklist_is_saved(client_for):
 def test_changing_the_urgency_needs_a_reason(client_for):
     case = make_case(State.REVIEW, urgency="P3")
     client = client_for("staff")
-    refused = client.post(url("case-urgency", case), {"urgency": "P0"}, follow=True)
-    assert "Choose an urgency and give a reason." in refused.text
+    refused = client.post(url("case-urgency", case), {"urgency": "P0"})
+    assert refused.status_code == 400
+    assert "Please give a reason." in refused.text
+    assert '<option value="P0" selected>' in refused.text  # what was chosen is kept
     case.refresh_from_db()
     assert case.urgency == "P3"
     assert events(case, "urgency_set") == []
@@ -472,9 +477,11 @@ def test_closing_a_case_that_moved_on_is_a_conflict(client_for, staff):
     data = {"expected_state": "review", "closure_reason": "declined", "reason": reason}
     response = client.post(url("case-close", case), data)
     assert response.status_code == 409
-    assert "This case was changed by someone else. Reload it and try again." in response.text
+    assert "Someone else acted on this case" in response.text
     assert "The case has changed" in response.text
     assert f">\n{reason}</textarea>" in response.text
+    # Closing still applies to the accepted case: sending again decides on the case as it is now.
+    assert re.search(r'<input type="hidden" name="expected_state" value="accepted"', response.text)
     assert '<option value="declined" selected>' in response.text
     case.refresh_from_db()
     assert (case.state, case.closure_reason) == (State.ACCEPTED, "")
@@ -575,3 +582,15 @@ def test_my_cases_lists_only_the_attorneys_cases_with_the_next_step(
     assert "The coordinator is reviewing your draft." in review_row
     assert others.reference not in response.text
     assert unassigned.reference not in response.text
+
+
+def test_a_filter_that_cannot_be_used_is_named_and_the_others_still_apply(client_for):
+    make_case(State.REVIEW, urgency="P0")
+    make_case(State.REVIEW, urgency="P3")
+    response = client_for("staff").get(
+        reverse("cases:pipeline"), {"urgency": "P0", "attorney": "999999"}
+    )
+    assert response.status_code == 200
+    assert "These filters could not be used and are left out: Volunteer attorney" in response.text
+    assert response.text.count('<span class="tag P0">') == 1
+    assert '<span class="tag P3">' not in response.text

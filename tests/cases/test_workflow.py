@@ -221,3 +221,118 @@ def test_the_whole_path_from_intake_to_decision(client_for, coordinator, attorne
         ("qa_review", "submitted"),
         ("submitted", "decided"),
     ]
+
+
+# --- What the review of the workflow asked for ------------------------------------------------
+
+
+def test_a_stale_page_cannot_write_back_what_others_changed(attorney, volunteer, coordinator):
+    from cases import workflow
+
+    case = make_case(State.DRAFTING, attorney=attorney)
+    add_document(case, "draft_petition")
+    seen_by_attorney = Case.objects.get(pk=case.pk)  # loaded before the reassignment
+    workflow.case_reassign(
+        case=Case.objects.get(pk=case.pk),
+        actor=coordinator,
+        expected_state=State.DRAFTING,
+        attorney=volunteer,
+        reason="Capacity.",
+    )
+    with pytest.raises(workflow.CaseError):
+        workflow.case_request_review(
+            case=seen_by_attorney, actor=attorney, expected_state=State.DRAFTING
+        )
+    case.refresh_from_db()
+    assert (case.state, case.assigned_attorney) == (State.DRAFTING, volunteer)
+
+
+def test_a_transition_writes_only_its_own_columns(staff):
+    from cases import workflow
+
+    case = make_case(State.REVIEW, urgency="P3")
+    stale = Case.objects.get(pk=case.pk)
+    workflow.case_set_urgency(
+        case=Case.objects.get(pk=case.pk), actor=staff, urgency="P0", reason="Detained today."
+    )
+    workflow.case_accept(case=stale, actor=staff, expected_state=State.REVIEW)
+    case.refresh_from_db()
+    assert (case.state, case.urgency) == (State.ACCEPTED, "P0")
+
+
+def test_reopening_starts_a_fresh_round(coordinator, attorney):
+    from cases import workflow
+
+    case = make_case(State.SUBMITTED, attorney=attorney, ready=True)
+    Case.objects.filter(pk=case.pk).update(filed_on=timezone.localdate(), filing_channel="mail")
+    case.refresh_from_db()
+    workflow.case_close(
+        case=case,
+        actor=coordinator,
+        expected_state=State.SUBMITTED,
+        closure_reason="no_decision",
+        reason="No answer after three years.",
+    )
+    assert CaseEvent.objects.get(case=case, action="close").data["previous_attorney"] == (
+        attorney.pk
+    )
+    workflow.case_reopen(
+        case=case, actor=coordinator, expected_state=State.CLOSED, reason="New facts."
+    )
+    case.refresh_from_db()
+    assert case.state == State.REVIEW
+    assert (case.filed_on, case.filing_channel, case.client_signed_off_on) == (None, "", None)
+    assert case.closure_reason == ""
+
+
+def test_a_decision_cannot_predate_the_filing_or_be_in_the_future(client_for, attorney):
+    case = make_case(State.SUBMITTED, attorney=attorney)
+    Case.objects.filter(pk=case.pk).update(filed_on="2026-01-10")
+    path = reverse("cases:case-decide", kwargs={"case_id": case.pk})
+    client = client_for("coordinator")
+    for day in ("2026-01-09", "2999-01-01"):
+        response = client.post(
+            path, {"expected_state": State.SUBMITTED, "outcome": "denied", "decided_on": day}
+        )
+        assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+
+
+def test_an_action_that_no_longer_applies_says_so(client_for, coordinator):
+    from cases import workflow
+
+    case = make_case(State.REVIEW)
+    workflow.case_close(
+        case=Case.objects.get(pk=case.pk),
+        actor=coordinator,
+        expected_state=State.REVIEW,
+        closure_reason="duplicate",
+        reason="Same person as another case.",
+    )
+    response = client_for("staff").post(
+        reverse("cases:case-request-info", kwargs={"case_id": case.pk}),
+        {"expected_state": State.REVIEW, "items": ["call"]},
+    )
+    assert response.status_code == 409
+    assert "This action does not apply to the case any more." in response.text
+    assert 'name="items"' not in response.text
+
+
+def test_shredding_leaves_only_the_tombstone(staff, attorney):
+    from cases import workflow
+    from cases.models import Conviction, Note, Screening
+    from cases.services import case_shred
+
+    case = make_case(State.DRAFTING, attorney=attorney)
+    Conviction.objects.create(case=case, county="Queens", court="Queens Criminal", charge="x")
+    workflow.case_add_note(case=case, actor=staff, text="A note.")
+    workflow.case_update_screening(case=case, actor=staff, answers={"ny_conviction": True})
+    workflow.case_set_urgency(case=case, actor=staff, urgency="P1", reason="Hearing.")
+    case_shred(case=case, actor=staff, reason="retention")
+    for part in (Conviction, Note, CaseEvent, Screening):
+        assert not part.objects.filter(case=case).exists(), part
+    assert not Case.objects.visible_to(attorney).filter(pk=case.pk).exists()
+    case.refresh_from_db()
+    assert case.state == State.DRAFTING
+    assert case.reference
