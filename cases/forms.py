@@ -9,22 +9,9 @@ from django.utils.translation import ngettext
 
 from cases.models import ClosureReason, FilingChannel, InfoItem, Outcome, State, Urgency
 from cases.workflow import SCREENING_QUESTIONS, volunteer_attorneys
-from intake.forms import NEW_YORK_COUNTIES
+from intake.forms import NEW_YORK_COUNTIES, date_field
 
 REQUIRED = _("Please fill this in.")
-
-
-def _date_field(label, *, required=True, help_text="") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": _("Enter a date, for example 2024-05-17."),
-            "required": REQUIRED,
-        },
-    )
 
 
 REASON = _("Reason")
@@ -91,7 +78,7 @@ class AssignForm(ActionForm):
         queryset=volunteer_attorneys().order_by("email"),
         error_messages={"required": REQUIRED},
     )
-    deadline = _date_field(_("Draft due by"), required=False)
+    deadline = date_field(_("Draft due by"), required=False)
 
     def __init__(self, *args, open_counts: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,11 +94,11 @@ class ReassignForm(AssignForm):
 
 
 class SubmitForm(ActionForm):
-    filed_on = _date_field(_("Filed with the Executive Clemency Bureau on"))
+    filed_on = date_field(_("Filed with the Executive Clemency Bureau on"))
     channel = forms.ChoiceField(
         label=_("Filed by"), choices=FilingChannel.choices, widget=forms.RadioSelect
     )
-    signed_off_on = _date_field(_("The client signed off on"))
+    signed_off_on = date_field(_("The client signed off on"))
 
     def clean(self):
         cleaned = super().clean()
@@ -126,7 +113,7 @@ class DecideForm(ActionForm):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
     )
-    decided_on = _date_field(_("Decided on"))
+    decided_on = date_field(_("Decided on"))
 
     def __init__(self, *args, filed_on=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,13 +34,17 @@ class StepForm(forms.Form):
         return dict(answers or {})
 
 
-def _date_field(label, *, required=False, help_text="") -> forms.DateField:
+def date_field(label, *, required=False, help_text="") -> forms.DateField:
+    """A date with the browser's date picker, and a plain message when it cannot be read."""
     return forms.DateField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter a date, for example 2024-05-17.")},
+        error_messages={
+            "invalid": _("Enter a date, for example 2024-05-17."),
+            "required": REQUIRED,
+        },
     )
 
 
@@ -102,7 +106,7 @@ class ApplicantForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
-    date_of_birth = _date_field(_("Date of birth"), required=True)
+    date_of_birth = date_field(_("Date of birth"), required=True)
     country_of_birth = forms.CharField(label=_("Country of birth"), max_length=100)
     language = forms.ChoiceField(
         label=_("Which language does the person prefer?"),
@@ -232,15 +236,15 @@ class ImmigrationForm(StepForm):
         max_length=20,
     )
     removal_pending = _yes_no(_("Is there a deportation (removal) case in immigration court?"))
-    next_hearing = _date_field(_("Date of the next hearing, if there is one"))
+    next_hearing = date_field(_("Date of the next hearing, if there is one"))
     final_order = _yes_no(_("Has a judge already ordered deportation (a final order)?"))
-    ice_check_in = _date_field(_("Date of the next ICE check-in, if there is one"))
+    ice_check_in = date_field(_("Date of the next ICE check-in, if there is one"))
     removal_imminent = _yes_no(
         _("Could the person be deported in the next few weeks?"),
         _("For example: ICE has set a date, or the person is held to be deported."),
     )
     deported_before = _yes_no(_("Has the person been deported before?"))
-    deported_on = _date_field(_("If yes: date of the last deportation"))
+    deported_on = date_field(_("If yes: date of the last deportation"))
     deported_to = forms.CharField(
         label=_("If yes: the country the person was sent to"), required=False, max_length=100
     )
@@ -355,7 +359,7 @@ class ConvictionForm(StepForm):
     )
     court = forms.CharField(label=_("Court"), required=False, max_length=200)
     docket = forms.CharField(label=_("Docket or indictment number"), required=False, max_length=100)
-    date = _date_field(_("Date of the conviction"))
+    date = date_field(_("Date of the conviction"))
     sentence = forms.CharField(label=_("Sentence"), required=False, max_length=300)
     complete = _yes_no(_("Is the sentence finished (including probation or parole)?"))
 

@@ -223,3 +223,29 @@ def s3_server(tmp_path_factory):
 @pytest.fixture
 def s3_storage(s3_server):
     return s3_server.storage(s3_server.new_bucket())
+
+
+@pytest.fixture
+def documents_on_s3(s3_server, settings):
+    """The documents storage on the real SeaweedFS server, configured as settings.py does.
+    Returns a boto3 client and the (new, empty) bucket's name."""
+    from clemency.security.s3 import transfer_config
+
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = settings.STORAGES | {
+        "documents": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": s3_server.endpoint_url,
+                "bucket_name": bucket,
+                "access_key": s3_server.access_key,
+                "secret_key": s3_server.secret_key,
+                "region_name": REGION,
+                "addressing_style": "path",
+                "default_acl": None,
+                "file_overwrite": False,
+                "transfer_config": transfer_config(),
+            },
+        }
+    }
+    return s3_server.client(), bucket

@@ -14,30 +14,8 @@ from django.urls import reverse
 from cases.models import Document
 from cases.services import document_read
 from tests.intake.test_views import MARKER, PDF, fill_all, started, upload
-from tests.s3 import REGION
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def documents_on_s3(settings, s3_server):
-    bucket = s3_server.new_bucket()
-    settings.STORAGES = settings.STORAGES | {
-        "documents": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "endpoint_url": s3_server.endpoint_url,
-                "bucket_name": bucket,
-                "access_key": s3_server.access_key,
-                "secret_key": s3_server.secret_key,
-                "region_name": REGION,
-                "addressing_style": "path",
-                "default_acl": None,
-                "file_overwrite": False,
-            },
-        }
-    }
-    return s3_server.client(), bucket
 
 
 def _database_dump() -> bytes:

@@ -21,7 +21,6 @@ from clemency.audit.models import AuditEvent
 from clemency.security import casekeys
 from clemency.security.casekeys import CaseKeyShredded, key_scope
 from clemency.security.errors import DecryptionError
-from clemency.security.s3 import transfer_config
 from tests.factories import ApplicantFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,34 +163,11 @@ def test_verify_reads_every_document(case_with_document, capsys):
         call_command("keys", "verify")
 
 
-@pytest.fixture
-def s3_documents(s3_server, settings):
-    """The documents storage on the real SeaweedFS server, configured as settings.py does."""
-    bucket = s3_server.new_bucket()
-    settings.STORAGES = settings.STORAGES | {
-        "documents": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "endpoint_url": s3_server.endpoint_url,
-                "bucket_name": bucket,
-                "access_key": s3_server.access_key,
-                "secret_key": s3_server.secret_key,
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-                "default_acl": None,
-                "file_overwrite": False,
-                "transfer_config": transfer_config(),
-            },
-        }
-    }
-    return s3_server.client(), bucket
-
-
 def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
-    s3_documents, case_with_document, staff, django_capture_on_commit_callbacks
+    documents_on_s3, case_with_document, staff, django_capture_on_commit_callbacks
 ):
-    # s3_documents comes first, so case_with_document stores its document on S3.
-    client, bucket = s3_documents
+    # documents_on_s3 comes first, so case_with_document stores its document on S3.
+    client, bucket = documents_on_s3
     case, document = case_with_document
     (listed,) = client.list_objects_v2(Bucket=bucket)["Contents"]
     assert listed["Key"] == document.object_name
