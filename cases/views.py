@@ -175,6 +175,7 @@ def _rows(cases) -> list[dict]:
     """What a list shows of each case, worked out once per page rather than once per cell."""
     states = {value: str(label) for value, label in State.choices}
     steps = {state: str(text) for state, text in NEXT_STEP.items()}
+    languages = {code: str(name) for code, name in settings.LANGUAGES}
     now, today = timezone.now(), timezone.localdate()
     base = reverse("cases:case", kwargs={"case_id": uuid.UUID(int=0)}).replace(
         str(uuid.UUID(int=0)), "{}"
@@ -190,7 +191,7 @@ def _rows(cases) -> list[dict]:
             if case.next_deadline
             else "—",
             "overdue": case.next_deadline is not None and case.next_deadline < today,
-            "language": case.language,
+            "language": languages.get(case.language, case.language),
             "attorney": case.assigned_attorney.email if case.assigned_attorney else "—",
             "next_step": steps.get(case.state, "—"),
         }

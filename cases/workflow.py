@@ -3,8 +3,10 @@
 Each function is ``case_<verb>(*, case, actor, expected_state, ...)``: keyword-only, atomic,
 writing its CaseEvent and audit entry in the same transaction. ``expected_state`` is the state
 the user saw when they pressed the button: if the case has moved on since (someone else acted
-first), nothing is changed and CaseConflict says to reload. Two requests racing on the same case
-are settled by ConcurrentTransitionMixin: the second UPDATE finds the state changed and fails.
+first), nothing is changed and CaseConflict says to reload. A transition locks the case row and
+checks every rule again against it, so of two requests racing on the same case the second waits
+and then finds the case changed; ConcurrentTransitionMixin (the state in the UPDATE's WHERE)
+guards any save that does not go through here.
 """
 
 from datetime import date, timedelta
