@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from cases.models import COORDINATE, SCREEN, WORK_ON, Case, Document
+from cases.models import SCREEN, Case, Document, can_draft
 
 
 def case_for(user, case_id: UUID) -> Case:
@@ -21,21 +21,12 @@ def case_for(user, case_id: UUID) -> Case:
     return case
 
 
-def is_assigned(case: Case, user) -> bool:
-    return case.assigned_attorney_id == user.pk and user.has_perm(WORK_ON, case)
-
-
-def can_work_on(case: Case, user) -> bool:
-    """Coordinators, and the attorney assigned to the case: drafts, petitions, review."""
-    return user.has_perm(COORDINATE) or is_assigned(case, user)
-
-
 # Who may upload which kind of document: petitions are the attorney's and coordinator's work.
 PETITIONS = {Document.Kind.DRAFT_PETITION, Document.Kind.FINAL_PETITION}
 
 
 def upload_kinds(case: Case, user) -> list[tuple[str, str]]:
-    if can_work_on(case, user):
+    if can_draft(case, user):  # coordinators and the assigned attorney
         return list(Document.Kind.choices)
     if user.has_perm(SCREEN):
         return [(value, label) for value, label in Document.Kind.choices if value not in PETITIONS]

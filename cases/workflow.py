@@ -9,6 +9,7 @@ and then finds the case changed; ConcurrentTransitionMixin (the state in the UPD
 guards any save that does not go through here.
 """
 
+import functools
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -65,6 +66,7 @@ def unmet(condition) -> str:
     return _UNMET[condition]()
 
 
+@functools.cache
 def transitions() -> dict[str, object]:
     """Every transition of Case by name (one permission rule per name)."""
     field = Case._meta.get_field("state")
