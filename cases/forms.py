@@ -9,7 +9,8 @@ from django.utils.translation import ngettext
 
 from cases.models import ClosureReason, FilingChannel, InfoItem, Outcome, State, Urgency
 from cases.workflow import SCREENING_QUESTIONS, volunteer_attorneys
-from intake.forms import NEW_YORK_COUNTIES, date_field
+from clemency.common.counties import NEW_YORK_COUNTIES
+from clemency.common.forms import date_field
 
 REQUIRED = _("Please fill this in.")
 

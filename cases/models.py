@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from clemency.common.status import InfoItem  # noqa: F401 (re-exported for the case side)
 from clemency.references import new_reference
 from clemency.security.casekeys import CaseKeyShredded
 from clemency.security.fields import (
@@ -72,17 +73,6 @@ class FilingChannel(models.TextChoices):
     MAIL = "mail", _("post")
     PORTAL = "portal", _("online portal")
     HAND = "hand", _("by hand")
-
-
-class InfoItem(models.TextChoices):
-    """What staff can ask an applicant for. Shown on the public status page: no personal data."""
-
-    DISPOSITION = "disposition", _("a certificate of disposition for each conviction")
-    RAP_SHEET = "rap_sheet", _("a New York rap sheet")
-    IMMIGRATION = "immigration", _("immigration papers")
-    SUPPORT_LETTERS = "support_letters", _("letters of support")
-    CONSENT = "consent", _("the signed consent of the person")
-    CALL = "call", _("a phone call with our team")
 
 
 # Permissions (DESIGN.md §7). Staff and coordinators hold theirs through their group; attorneys

@@ -48,6 +48,7 @@ from cases.services import (
 )
 from clemency.accounts.roles import Role
 from clemency.audit.log import record
+from clemency.common import filetypes
 
 INFO_DEADLINE = timedelta(days=30)
 
@@ -414,8 +415,6 @@ def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> Cas
 def document_add_upload(*, case: Case, actor, upload, kind: str) -> Document:
     """Keep a file the encrypting upload handler stored (cases/views.py), if its content is
     allowed. Audited like every upload."""
-    from intake import filetypes
-
     _require_choice(kind, Document.Kind)
     content_type = filetypes.sniff(upload.head)
     if content_type is None:

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-REQUIRED = _("Please answer this question.")
+from clemency.common.counties import NEW_YORK_COUNTIES
+from clemency.common.forms import REQUIRED, date_field
 
 
 class StepForm(forms.Form):
@@ -32,20 +33,6 @@ class StepForm(forms.Form):
     @classmethod
     def initial_from(cls, answers: dict | None) -> dict:
         return dict(answers or {})
-
-
-def date_field(label, *, required=False, help_text="") -> forms.DateField:
-    """A date with the browser's date picker, and a plain message when it cannot be read."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": _("Enter a date, for example 2024-05-17."),
-            "required": REQUIRED,
-        },
-    )
 
 
 def _yes_no(label, help_text="") -> forms.TypedChoiceField:
@@ -277,72 +264,6 @@ class StoryForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=20000,
     )
-
-
-NEW_YORK_COUNTIES = [
-    "Albany",
-    "Allegany",
-    "Bronx",
-    "Broome",
-    "Cattaraugus",
-    "Cayuga",
-    "Chautauqua",
-    "Chemung",
-    "Chenango",
-    "Clinton",
-    "Columbia",
-    "Cortland",
-    "Delaware",
-    "Dutchess",
-    "Erie",
-    "Essex",
-    "Franklin",
-    "Fulton",
-    "Genesee",
-    "Greene",
-    "Hamilton",
-    "Herkimer",
-    "Jefferson",
-    "Kings (Brooklyn)",
-    "Lewis",
-    "Livingston",
-    "Madison",
-    "Monroe",
-    "Montgomery",
-    "Nassau",
-    "New York (Manhattan)",
-    "Niagara",
-    "Oneida",
-    "Onondaga",
-    "Ontario",
-    "Orange",
-    "Orleans",
-    "Oswego",
-    "Otsego",
-    "Putnam",
-    "Queens",
-    "Rensselaer",
-    "Richmond (Staten Island)",
-    "Rockland",
-    "St. Lawrence",
-    "Saratoga",
-    "Schenectady",
-    "Schoharie",
-    "Schuyler",
-    "Seneca",
-    "Steuben",
-    "Suffolk",
-    "Sullivan",
-    "Tioga",
-    "Tompkins",
-    "Ulster",
-    "Warren",
-    "Washington",
-    "Wayne",
-    "Westchester",
-    "Wyoming",
-    "Yates",
-]
 
 
 class ConvictionForm(StepForm):

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from cases.models import InfoItem
 from clemency.audit.log import record
+from clemency.common import filetypes
 from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
-from intake import filetypes, steps
+from intake import steps
 from intake.models import Draft, DraftDocument, default_expiry
 from intake.tasks import open_submission
 
