@@ -321,6 +321,17 @@ class EncryptedDocumentStorage:
     def delete(self, name: str) -> None:
         self.storage.delete(name)
 
+    @contextlib.contextmanager
+    def kept(self, name: str) -> Iterator[str]:
+        """Hold a just-stored object while the block records it: if the block raises (the row
+        could not be saved), the object is deleted again, so nothing is stored unrecorded."""
+        try:
+            yield name
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.delete(name)
+            raise
+
     def exists(self, name: str) -> bool:
         return self.storage.exists(name)
 
