@@ -6,7 +6,7 @@ from django.db import connection
 
 from cases.models import Applicant, Case
 from clemency.security.envelope import WrappedKey, rewrap_case_key
-from clemency.security.keys import add_kek, load_directory
+from clemency.security.keys import add_kek, kek_path, load_directory
 from clemency.security.provider import get_provider
 from tests.factories import ApplicantFactory
 from tests.sql import uid
@@ -36,14 +36,25 @@ def test_init_refuses_to_overwrite_and_if_missing_is_quiet(own_keys, capsys):
     assert "already present" in capsys.readouterr().out
 
 
-def test_rotate_then_retire_leaves_everything_readable(own_keys):
-    applicants = [ApplicantFactory(legal_name=f"{MARKER} {n}") for n in range(3)]
+def test_rotate_then_retire_leaves_everything_readable(own_keys, capsys):
+    for n in range(3):
+        ApplicantFactory(legal_name=f"{MARKER} {n}")
     expected = read_all()
+    before = dict(Case.objects.values_list("pk", "wrapped_key"))
+    assert set(Case.objects.values_list("kek_version", flat=True)) == {1}
     call_command("keys", "rotate", "--retire", "1")
+    out = capsys.readouterr().out
+    # What the command did: three case keys re-wrapped (by the rotation; none left for retire).
+    assert "Re-wrapped 3 case keys under KEK version 2." in out
+    assert "Retired KEK version 1." in out
+    after = dict(Case.objects.values_list("pk", "wrapped_key"))
+    assert after.keys() == before.keys()
+    assert all(bytes(after[pk]) != bytes(before[pk]) for pk in before)
     assert get_provider().kek_versions() == [2]
+    assert not kek_path(own_keys, 1).exists()
     assert set(Case.objects.values_list("kek_version", flat=True)) == {2}
     assert read_all() == expected
-    assert len(applicants) == 3
+    assert [name.rsplit(" ", 1)[0] for name in expected] == [MARKER] * 3
     call_command("keys", "verify")
 
 
@@ -59,7 +70,7 @@ def test_retire_waits_until_every_process_has_the_new_kek(own_keys, settings):
 def test_retire_refuses_while_a_case_key_uses_it(own_keys):
     from unittest import mock
 
-    from clemency.security.management.commands.keys import Command
+    from cases.management.commands.keys import Command
 
     applicant = ApplicantFactory(legal_name=MARKER)
     old = Case.objects.values_list("kek_version", "wrapped_key").get()
