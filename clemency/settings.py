@@ -44,6 +44,16 @@ else:
 
 # --- Applications -------------------------------------------------------------------------------
 
+# Which part of the system this process is: "all" (one process does everything: development,
+# tests), "intake" (the public site: only the intake public key, no case code loaded at all) or
+# "staff" (the staff site and the worker: KEKs, blind-index key, intake private key).
+SITE_ROLE = env_str("SITE_ROLE", "all")
+if SITE_ROLE not in {"all", "intake", "staff"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SITE_ROLE must be 'all', 'intake' or 'staff'.")
+PUBLIC_ONLY = SITE_ROLE == "intake"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -52,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "guardian",
     "django_tasks_db",
     "clemency",
@@ -59,7 +70,8 @@ INSTALLED_APPS = [
     "clemency.audit",
     "clemency.accounts",
     "intake",
-    "cases",
+    # Case code (and what decrypts cases or unseals submissions) is never loaded on the public side.
+    *([] if PUBLIC_ONLY else ["cases"]),
 ]
 
 MIDDLEWARE = [
@@ -73,7 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "clemency.security.middleware.CaseKeyScopeMiddleware",
+    # Imports casekeys, which the public side never loads (it holds no case key to scope).
+    *([] if PUBLIC_ONLY else ["clemency.security.middleware.CaseKeyScopeMiddleware"]),
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -82,6 +95,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "clemency.urls"
 WSGI_APPLICATION = "clemency.wsgi.application"
 
+# Forms render through the project's templates, so that templates/django/forms/ can refine
+# Django's own widget templates.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -231,9 +247,7 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 # INTAKE_PRIVATE_KEY, INTAKE_PUBLIC_KEY (each also as *_FILE).
 KEY_SOURCE = env_str("KEY_SOURCE", "directory")
 KEY_DIR = Path(env_str("KEY_DIR", str(VAR_DIR / "keys")))
-# Which keys this process must hold: "all" (one process does everything), "intake" (the public
-# side: only the intake public key) or "staff" (KEKs, blind-index key, intake private key).
-SITE_ROLE = env_str("SITE_ROLE", "all")
+# Which keys this process must hold follows SITE_ROLE (above): clemency/security/provider.py.
 BLIND_INDEX_BITS = env_int("BLIND_INDEX_BITS", 16)
 if not 1 <= BLIND_INDEX_BITS <= 31:
     from django.core.exceptions import ImproperlyConfigured

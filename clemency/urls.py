@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
@@ -31,6 +32,8 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("clemency.accounts.urls")),
-    path("cases/", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.SITE_ROLE != "intake":
+    # The public site (SITE_ROLE=intake) has no case routes: "cases" is not even installed there.
+    urlpatterns.append(path("cases/", include("cases.urls")))

@@ -8,6 +8,8 @@ else asks it to encrypt or decrypt and never sees a key.
 - streaming.py    segmented streaming encryption for documents
 - storage.py      encrypted documents over any Django storage (disk, S3); the upload handler
 - fields.py       encrypted model fields; casekeys.py the per-request case-key cache
-- sealing.py      sealing a draft's key to the intake public key (HPKE); resume-code wrapping
+- sealing.py      sealing a draft's key to the intake public key (HPKE); resume-code wrapping;
+                  all the public intake may use
+- unsealing.py    opening a sealed key with the intake private key (staff side only)
 - blind_index.py  truncated HMACs for possible-duplicate lookups
 """

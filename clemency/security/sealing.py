@@ -7,7 +7,8 @@ Sealed key (on submission)::
 HPKE (RFC 9180) base mode to the intake public key: hybrid ML-KEM-768 + X25519 when the installed
 cryptography offers it, X25519 otherwise; HKDF-SHA256; AES-256-GCM. The HPKE ``info`` binds the
 header and the caller's context (the draft UUID), so a sealed key moved to another draft fails.
-The public side can seal; only a holder of the intake private key can unseal.
+The public side can seal; only a holder of the intake private key can unseal, and the code that
+does (``unseal_key``) lives in unsealing.py, which the public side never imports.
 
 Code-wrapped key (while a draft is open)::
 
@@ -30,7 +31,6 @@ from clemency.security.errors import DecryptionError
 from clemency.security.keys import (
     KEY_BYTES,
     NONCE_BYTES,
-    IntakePrivateKey,
     IntakePublicKey,
     IntakeSuite,
 )
@@ -44,24 +44,29 @@ _KEMS = {
     IntakeSuite.MLKEM768_X25519: hpke.KEM.MLKEM768_X25519,
     IntakeSuite.X25519: hpke.KEM.X25519,
 }
+SEAL_HEADER_SIZE = len(SEAL_MAGIC) + 2
 
 
-def _suite(suite: IntakeSuite) -> hpke.Suite:
+def hpke_suite(suite: IntakeSuite) -> hpke.Suite:
     return hpke.Suite(_KEMS[suite], hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+def seal_info(header: bytes, context: bytes) -> bytes:
+    """The HPKE ``info`` both sides use: binds the header and the caller's context."""
+    return _SEAL_INFO + header + context
 
 
 def seal_key(key: bytes, public_key: IntakePublicKey, *, context: bytes) -> bytes:
     header = SEAL_MAGIC + bytes([FORMAT_VERSION, _SUITE_IDS[public_key.suite]])
-    sealed = _suite(public_key.suite).encrypt(
-        key, public_key.hpke_key(), info=_SEAL_INFO + header + context
+    sealed = hpke_suite(public_key.suite).encrypt(
+        key, public_key.hpke_key(), info=seal_info(header, context)
     )
     return header + sealed
 
 
 def sealed_suite(blob: bytes) -> IntakeSuite:
     """Which suite sealed this blob (no key needed)."""
-    header_size = len(SEAL_MAGIC) + 2
-    if len(blob) <= header_size or not blob.startswith(SEAL_MAGIC):
+    if len(blob) <= SEAL_HEADER_SIZE or not blob.startswith(SEAL_MAGIC):
         raise DecryptionError("Not a sealed key.")
     if blob[len(SEAL_MAGIC)] != FORMAT_VERSION:
         raise DecryptionError("A sealed key has an unknown format version.")
@@ -69,22 +74,6 @@ def sealed_suite(blob: bytes) -> IntakeSuite:
         if blob[len(SEAL_MAGIC) + 1] == suite_id:
             return suite
     raise DecryptionError("A sealed key names an unknown suite.")
-
-
-def unseal_key(blob: bytes, private_key: IntakePrivateKey, *, context: bytes) -> bytes:
-    suite = sealed_suite(blob)
-    if suite is not private_key.suite:
-        raise DecryptionError("A sealed key was sealed to a different kind of intake key.")
-    header, sealed = blob[: len(SEAL_MAGIC) + 2], blob[len(SEAL_MAGIC) + 2 :]
-    try:
-        key = _suite(suite).decrypt(
-            sealed, private_key.hpke_key(), info=_SEAL_INFO + header + context
-        )
-    except (InvalidTag, ValueError):
-        raise DecryptionError("A sealed key failed to open.") from None
-    if len(key) != KEY_BYTES:
-        raise DecryptionError("A sealed key has the wrong length.")
-    return key
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from clemency.security.sealing import (
     Argon2Parameters,
     seal_key,
     sealed_suite,
-    unseal_key,
     unwrap_with_code,
     wrap_with_code,
 )
+from clemency.security.unsealing import unseal_key
 
 DRAFT = uuid.uuid4().bytes
 FAST = Argon2Parameters(iterations=1, lanes=1, memory_kib=1024)

@@ -1,9 +1,14 @@
-"""Key management: init (development), rotate, rewrap, verify.
+"""Key management: init (development), rotate, rewrap, retire, verify.
+
+It lives in cases/ because rotating, retiring and verifying walk the cases' keys, fields and
+documents; clemency/security itself imports nothing from cases (and the public site, which does
+not install cases, needs none of this: it holds only the intake public key).
 
 manage.py keys init              create a key set in KEY_DIR (refuses to overwrite)
 manage.py keys rotate            add a KEK (key directory only), then rewrap
 manage.py keys rewrap            re-wrap every case key under the current KEK
 manage.py keys rotate --retire N ... and delete KEK N once no case key uses it
+manage.py keys retire N          delete KEK N once no case key uses it
 manage.py keys verify            decrypt every encrypted value; non-zero exit on any failure
 """
 
@@ -14,11 +19,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from cases.models import Case, Document
+from cases.services import purge_pending_deletions
 from clemency.security import keys
-from clemency.security.casekeys import key_scope, rewrap
+from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
 from clemency.security.provider import forget_provider, get_provider
+from clemency.security.storage import EncryptedDocumentStorage
 
 BATCH = 500
 
@@ -80,8 +88,6 @@ class Command(BaseCommand):
 
     def do_retire(self, *, version: int, **options) -> None:
         """Delete a KEK once no running process can still be wrapping under it."""
-        from cases.models import Case
-
         directory = self._directory()
         current = get_provider().current_kek_version()
         age = time.time() - keys.kek_path(directory, current).stat().st_mtime
@@ -106,8 +112,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Retired KEK version {version}.")
 
     def do_rewrap(self, **options) -> None:
-        from cases.models import Case
-
         current = get_provider().current_kek_version()
         done = 0
         while True:
@@ -149,9 +153,6 @@ class Command(BaseCommand):
         self.stdout.write("All encrypted values and documents decrypt.")
 
     def _verify_case_keys(self) -> int:
-        from cases.models import Case
-        from clemency.security.casekeys import case_key
-
         checked = failures = 0
         for case in Case.objects.filter(wrapped_key__isnull=False).iterator(chunk_size=BATCH):
             try:
@@ -164,18 +165,12 @@ class Command(BaseCommand):
         return failures
 
     def _pending_deletions(self) -> int:
-        from cases.services import purge_pending_deletions
-
         left = purge_pending_deletions()
         if left:
             self.stderr.write(f"{left} stored objects of shredded cases could not be deleted yet.")
         return left
 
     def _verify_documents(self) -> int:
-        from cases.models import Document
-        from clemency.security.casekeys import case_key
-        from clemency.security.storage import EncryptedDocumentStorage
-
         storage = EncryptedDocumentStorage()
         checked = failures = size = 0
         with key_scope():
