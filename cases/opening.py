@@ -3,7 +3,8 @@
 The sealed data key is opened with the intake private key and becomes the case key, and the
 case takes the draft's UUID, so the documents uploaded with the draft (encrypted under that key
 and bound to that UUID) stay readable without re-encryption. The answers are decrypted
-once, written into the case's encrypted fields, and deleted from the draft with the sealed key.
+once, written into the case's encrypted fields, and deleted from the draft with the sealed key;
+the draft keeps when it was opened and the case's public stage (cases/publication.py).
 
 Answers, as the intake wizard stores them (step -> fields), as far as opening reads them::
 
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Applicant, Case, Conviction, Document
+from cases.publication import publish_status
 from cases.services import case_create, case_set_identity_indexes
 from cases.urgency import urgency_from_answers
 from clemency.audit.log import record
@@ -46,7 +48,7 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
     with transaction.atomic():
         draft = (
             Draft.objects.select_for_update()
-            .filter(pk=draft_id, submitted_at__isnull=False, case__isnull=True)
+            .filter(pk=draft_id, submitted_at__isnull=False, opened_at__isnull=True)
             .first()
         )
         if draft is None:
@@ -103,8 +105,9 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
                 content_type=details.get("type") or "",
             )
         draft.documents.all().delete()
-        draft.case, draft.answers, draft.sealed_key = case, None, None
-        draft.save(update_fields=["case", "answers", "sealed_key", "updated_at"])
+        draft.opened_at, draft.answers, draft.sealed_key = timezone.now(), None, None
+        draft.save(update_fields=["opened_at", "answers", "sealed_key", "updated_at"])
+        publish_status(case)
         record(
             "case.opened",
             case_id=case.pk,

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clemency.common.status import PublicStage
+
 
 def default_expiry():
     return timezone.now() + timedelta(days=settings.DRAFT_LIFETIME_DAYS)
@@ -20,8 +22,16 @@ class Draft(models.Model):
 
     Open: ``locator`` and ``code_wrapped_key`` let the resume code open it; ``answers`` is the
     encrypted JSON of every step. Submitted: those are gone, ``sealed_key`` (to the intake public
-    key), ``reference`` and ``status_code_hash`` remain. Opened: ``case`` is set and the answers
-    and sealed key are deleted (the data now lives, encrypted, in the case).
+    key), ``reference`` and ``status_code_hash`` remain. Opened: ``opened_at`` is set and the
+    answers and sealed key are deleted (the data now lives, encrypted, in the case).
+
+    The case opened from a draft has the draft's UUID (``case.pk == draft.pk``): the documents
+    uploaded with the draft are encrypted bound to that UUID and stay readable in the case. It is
+    also the only link between the two; the public side never reads the case.
+
+    ``stage`` and ``requested`` are what the applicant's status page shows: codes from fixed lists
+    (clemency/common/status.py), never personal data. They are written by draft_submit (received)
+    and then only by cases/publication.py, whenever the case changes.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,9 +49,9 @@ class Draft(models.Model):
     sealed_key = models.BinaryField(null=True, editable=False)
     reference = models.CharField(max_length=16, unique=True, null=True, editable=False)  # noqa: DJ001
     status_code_hash = models.CharField(max_length=200, blank=True, editable=False)
-    case = models.OneToOneField(
-        "cases.Case", null=True, on_delete=models.SET_NULL, related_name="submission"
-    )
+    opened_at = models.DateTimeField(null=True, editable=False)
+    stage = models.CharField(max_length=16, choices=PublicStage, blank=True, editable=False)
+    requested = models.JSONField(default=list, blank=True, editable=False)  # InfoItem codes
 
     class Meta:
         verbose_name = _("application")

@@ -17,10 +17,11 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cases.models import InfoItem
 from clemency.audit.log import record
 from clemency.common import filetypes
+from clemency.common.status import InfoItem, PublicStage
 from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
@@ -121,6 +122,7 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
         locked.submitted_at = timezone.now()
         locked.reference = new_reference()
         locked.status_code_hash = make_password(status_code)
+        locked.stage, locked.requested = PublicStage.RECEIVED, []
         locked.save()
         record("intake.submitted", data={"draft": str(locked.pk)})
         transaction.on_commit(lambda: open_submission.enqueue(draft_id=str(locked.pk)))
@@ -141,24 +143,19 @@ def draft_add_document(*, draft: Draft, dek: bytes, upload: EncryptedUploadedFil
     if draft.is_submitted:
         raise IntakeError(_("This application has already been sent."))
     storage = EncryptedDocumentStorage()
-    name = storage.save_ciphertext(upload.file)
-    document = DraftDocument(
-        id=upload.document_id,
-        draft=draft,
-        object_name=name,
-        size=upload.plaintext_size,
-        details=drafts.encrypt_document_details(
-            {"name": upload.name, "type": content_type},
-            dek,
-            document_id=upload.document_id,
-            draft_id=draft.pk,
-        ),
-    )
-    try:
-        document.save(force_insert=True)
-    except BaseException:
-        storage.delete(name)
-        raise
+    with storage.kept(storage.save_ciphertext(upload.file)) as name:
+        DraftDocument(
+            id=upload.document_id,
+            draft=draft,
+            object_name=name,
+            size=upload.plaintext_size,
+            details=drafts.encrypt_document_details(
+                {"name": upload.name, "type": content_type},
+                dek,
+                document_id=upload.document_id,
+                draft_id=draft.pk,
+            ),
+        ).save(force_insert=True)
 
 
 def draft_documents(*, draft: Draft, dek: bytes) -> list[tuple[DraftDocument, dict]]:
@@ -206,43 +203,59 @@ def _decoy_hash() -> str:
     return make_password(drafts.new_status_code())
 
 
+# The status page's message for each stage: one whole sentence each, so that every language can
+# put the reference where its grammar wants it.
+SENTENCES = {
+    PublicStage.RECEIVED: gettext_lazy(
+        "Application %(reference)s has been received. Our team will read it soon."
+    ),
+    PublicStage.REVIEWING: gettext_lazy("Application %(reference)s is being reviewed by our team."),
+    PublicStage.PREPARING: gettext_lazy(
+        "Application %(reference)s has been accepted. A lawyer is preparing the petition."
+    ),
+    PublicStage.FILED: gettext_lazy(
+        "Application %(reference)s has been sent to the Governor. "
+        "The decision can take a long time."
+    ),
+    PublicStage.DECIDED: gettext_lazy(
+        "A decision has been made on application %(reference)s. We will contact you."
+    ),
+    PublicStage.CLOSED: gettext_lazy(
+        "Application %(reference)s is closed. We will contact you, or have already."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Status:
     """What the status page may show: a coarse stage, never personal data."""
 
-    stage: str  # received, reviewing, preparing, filed, decided, closed
+    stage: PublicStage
     reference: str
-    requested: tuple = ()  # what staff asked the applicant for (InfoItem labels), if anything
+    requested: tuple[str, ...] = ()  # what staff asked the applicant for (InfoItem labels)
 
-
-_STAGES = {
-    "intake": "received",
-    "review": "reviewing",
-    "needs_info": "reviewing",
-    "accepted": "preparing",
-    "drafting": "preparing",
-    "qa_review": "preparing",
-    "submitted": "filed",
-    "decided": "decided",
-    "closed": "closed",
-}
+    @property
+    def sentence(self) -> str:
+        """The stage as one sentence in the reader's language, naming the reference."""
+        return SENTENCES[self.stage] % {"reference": self.reference}
 
 
 def status_lookup(*, reference: str, status_code: str) -> Status | None:
-    """The stage of a submission, for its reference and status code; None if either is wrong."""
+    """The stage of a submission, for its reference and status code; None if either is wrong.
+
+    Reads the submission only (intake.Draft): cases/publication.py keeps its stage and what staff
+    asked for up to date; the case itself is never read here.
+    """
     reference = reference.strip().upper()
     code = drafts.normalize_code(status_code)
-    draft = Draft.objects.select_related("case").filter(reference=reference).first()
+    draft = Draft.objects.filter(reference=reference).first()
     # The slow hash runs whether or not the reference exists, so timing says nothing.
     encoded = draft.status_code_hash if draft and draft.status_code_hash else _decoy_hash()
     if not check_password(code, encoded) or draft is None:
         return None
-    case = draft.case if draft.case_id else None
-    state = case.state if case else "intake"
-    requested = ()
-    if case and state == "needs_info":
-        labels = dict(InfoItem.choices)
-        requested = tuple(labels[item] for item in case.info_requested if item in labels)
+    labels = dict(InfoItem.choices)
     return Status(
-        stage=_STAGES.get(state, "reviewing"), reference=draft.reference, requested=requested
+        stage=PublicStage(draft.stage or PublicStage.RECEIVED),
+        reference=draft.reference,
+        requested=tuple(str(labels[item]) for item in draft.requested if item in labels),
     )

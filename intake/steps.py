@@ -1,52 +1,265 @@
-"""The order of the intake's steps. Each step is one form; answers are kept under its identifier.
+"""The intake's steps, in order. Each step is a small class that owns its form, when it applies,
+how its answers read (on the review and the case page) and, where one form is not enough, its
+own requests. The views and the summary of answers ask the step; none looks at a step's name.
 
-A step may apply only to some applicants (``applies``, from the answers so far): a step that does
-not apply is left out of the order, the review and the "step N of M" count, and its answers are
-dropped when an earlier answer makes it not apply any more.
+Answers are kept under the step's identifier. A step that does not apply (``is_applicable``, from
+the answers so far) is left out of the order, the review and the "step N of M" count, and its
+answers are dropped when an earlier answer makes it not apply any more.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import contextlib
+import uuid
+from datetime import date
+from typing import Any, Protocol
 
+from django.conf import settings
+from django.contrib import messages
+from django.forms import BoundField, DateField
+from django.http import HttpRequest, HttpResponse
+from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from intake import forms
 
-Answers = dict
+Answers = dict[str, Any]
+Row = tuple[str, str]  # a question and its answer, as the reader reads them
 
 
-def _always(answers: Answers) -> bool:
-    return True
+class Page(Protocol):
+    """A step's page in one request, as intake/views.py hands it over: the answers so far and
+    the way to save, show and move on. A step reaches the draft only through its page."""
+
+    request: HttpRequest
+    answers: Answers
+
+    def save(self, data: dict) -> Answers:
+        """Keep this step's answers (validated); returns all the answers."""
+
+    def render(self, context: dict) -> HttpResponse:
+        """The step's template, with the step and where it is in the application."""
+
+    def again(self) -> HttpResponse:
+        """Back to this step, after a change that is saved."""
+
+    def done(self) -> HttpResponse:
+        """Once the step is saved: the next step that applies, the review, or "saved"."""
 
 
-def _in_custody(answers: Answers) -> bool:
-    return (answers.get("contact") or {}).get("where_now") in forms.IN_CUSTODY
+class FilesPage(Page, Protocol):
+    """The page of a step that takes files: uploads arrive encrypted (intake/urls.py)."""
+
+    upload_rejections: list
+
+    def documents(self) -> list[tuple[Any, dict]]:
+        """The files added so far, each with its (decrypted) name and type."""
+
+    def add_document(self, upload) -> str | None:
+        """Keep an upload; the reason it is refused, or None."""
+
+    def remove_document(self, document_id: uuid.UUID) -> None: ...
 
 
-@dataclass(frozen=True)
 class Step:
+    """One page of the application, one form; its answers are kept under ``identifier``."""
+
     identifier: str
     title: Promise
     form_class: type[forms.StepForm]
-    applies: Callable[[Answers], bool] = _always
+    template_name = "intake/step.html"
+    takes_files = False  # then its page has its own address, with the encrypting upload handler
+
+    def is_applicable(self, answers: Answers) -> bool:
+        return True
+
+    def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row] | None:
+        """The step's answers as rows, the intake's questions as labels; None leaves it out."""
+        form = self.form_class(initial=self.form_class.initial_from(answers.get(self.identifier)))
+        saved = answers.get(self.identifier) or {}
+        return [(field.label, _shown(field, saved)) for field in form]
+
+    def handle(self, page: Page) -> HttpResponse:
+        """GET shows the form with what was saved; a valid POST saves it and moves on."""
+        form_class = self.form_class
+        if page.request.method == "POST":
+            form = form_class(page.request.POST)
+            if form.is_valid():
+                page.save(form.as_answers())
+                return page.done()
+        else:
+            form = form_class(initial=form_class.initial_from(page.answers.get(self.identifier)))
+        return page.render({"form": form})
 
 
-STEPS = [
-    Step("filer", _("Who is applying"), forms.FilerForm),
-    Step("applicant", _("About the person"), forms.ApplicantForm),
-    Step("contact", _("Safe contact"), forms.ContactForm),
-    Step("custody", _("Where the person is held"), forms.CustodyForm, _in_custody),
-    Step("immigration", _("Immigration"), forms.ImmigrationForm),
-    Step("convictions", _("Convictions in New York"), forms.ConvictionForm),
-    Step("story", _("Their story"), forms.StoryForm),
-    Step("documents", _("Documents"), forms.DocumentsForm),
+class FilerStep(Step):
+    identifier = "filer"
+    title = gettext_lazy("Who is applying")
+    form_class = forms.FilerForm
+
+
+class ApplicantStep(Step):
+    identifier = "applicant"
+    title = gettext_lazy("About the person")
+    form_class = forms.ApplicantForm
+
+
+class ContactStep(Step):
+    identifier = "contact"
+    title = gettext_lazy("Safe contact")
+    form_class = forms.ContactForm
+
+
+class CustodyStep(Step):
+    """Only for a person in ICE detention or a New York State prison."""
+
+    identifier = "custody"
+    title = gettext_lazy("Where the person is held")
+    form_class = forms.CustodyForm
+
+    def is_applicable(self, answers: Answers) -> bool:
+        return (answers.get("contact") or {}).get("where_now") in forms.IN_CUSTODY
+
+
+class ImmigrationStep(Step):
+    identifier = "immigration"
+    title = gettext_lazy("Immigration")
+    form_class = forms.ImmigrationForm
+
+
+class ConvictionsStep(Step):
+    """New York convictions, added one at a time to a list, then whether there are others."""
+
+    identifier = "convictions"
+    title = gettext_lazy("Convictions in New York")
+    form_class = forms.ConvictionForm
+    template_name = "intake/convictions.html"
+
+    def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row]:
+        saved = answers.get(self.identifier) or {}
+        return [
+            (_("Conviction %(number)s") % {"number": number}, _conviction_line(conviction))
+            for number, conviction in enumerate(saved.get("list") or [], start=1)
+        ]
+
+    def handle(self, page: Page) -> HttpResponse:
+        """Add convictions one at a time; remove any; then continue.
+
+        Whatever is typed in the conviction form when the applicant presses "continue" is added
+        first (or shown back with its errors): nothing typed is dropped.
+        """
+        request = page.request
+        saved = page.answers.get(self.identifier) or {}
+        convictions = list(saved.get("list") or [])
+        conviction = forms.ConvictionForm(prefix="conviction")
+        other = forms.OtherConvictionsForm(initial={"outside_ny": saved.get("outside_ny")})
+        if request.method == "POST":
+            action = request.POST.get("action", "next")
+            conviction = forms.ConvictionForm(request.POST, prefix="conviction")
+            other = forms.OtherConvictionsForm(request.POST)
+            if action.startswith("remove-"):
+                index = action.removeprefix("remove-")
+                if index.isdigit() and int(index) < len(convictions):
+                    del convictions[int(index)]
+                page.save({**saved, "list": convictions})
+                return page.again()
+            adding = action == "add" or conviction.has_input()
+            if adding and conviction.is_valid():
+                convictions.append(conviction.as_answers())
+                conviction = forms.ConvictionForm(prefix="conviction")
+            elif adding:
+                return self._render(page, convictions, conviction, other)
+            if other.is_valid():
+                saved = {"list": convictions, "outside_ny": other.cleaned_data["outside_ny"]}
+                page.save(saved)
+                if action == "add":
+                    messages.success(request, _("The conviction is added."))
+                    return page.again()
+                if not convictions:
+                    conviction.add_error(None, _("Please add at least one New York conviction."))
+                    return self._render(page, convictions, conviction, other)
+                if saved["outside_ny"]:
+                    messages.info(
+                        request,
+                        _(
+                            "The Governor of New York can only pardon New York convictions. We "
+                            "will still read your application and tell you what we can do."
+                        ),
+                    )
+                return page.done()
+        return self._render(page, convictions, conviction, other)
+
+    def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
+        return page.render({"convictions": convictions, "form": conviction, "other": other})
+
+
+class StoryStep(Step):
+    identifier = "story"
+    title = gettext_lazy("Their story")
+    form_class = forms.StoryForm
+
+
+class DocumentsStep(Step):
+    """Files that help; each is encrypted as it arrives, only ciphertext is stored."""
+
+    identifier = "documents"
+    title = gettext_lazy("Documents")
+    form_class = forms.DocumentsForm
+    template_name = "intake/documents.html"
+    takes_files = True
+
+    def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row] | None:
+        if files is None:  # the case page lists the case's own documents instead
+            return None
+        return [(_("File"), name) for name in files]
+
+    def handle(self, page: FilesPage) -> HttpResponse:
+        request = page.request
+        if request.method != "POST":
+            return page.render(
+                {"documents": page.documents(), "max_mb": settings.INTAKE_MAX_UPLOAD_MB}
+            )
+        action = request.POST.get("action", "upload")
+        if action.startswith("remove-"):
+            with contextlib.suppress(ValueError):
+                page.remove_document(uuid.UUID(action.removeprefix("remove-")))
+            return page.again()
+        if action == "upload":
+            for _rejection in page.upload_rejections:
+                messages.error(
+                    request,
+                    _("A file is too large. Each file can be up to %(size)s MB.")
+                    % {"size": settings.INTAKE_MAX_UPLOAD_MB},
+                )
+            uploads = request.FILES.getlist("file")
+            for upload in uploads:
+                refused = page.add_document(upload)
+                if refused:
+                    messages.error(request, refused)
+                else:
+                    messages.success(request, _("The file is added."))
+            if not uploads and not page.upload_rejections:
+                messages.error(request, _("Choose a file first."))
+            return page.again()
+        page.save({"count": len(page.documents())})
+        return page.done()
+
+
+STEPS: list[Step] = [
+    FilerStep(),
+    ApplicantStep(),
+    ContactStep(),
+    CustodyStep(),
+    ImmigrationStep(),
+    ConvictionsStep(),
+    StoryStep(),
+    DocumentsStep(),
 ]
 BY_IDENTIFIER = {step.identifier: step for step in STEPS}
 
 
 def applicable(answers: Answers) -> list[Step]:
-    return [step for step in STEPS if step.applies(answers)]
+    return [step for step in STEPS if step.is_applicable(answers)]
 
 
 def position(step: Step, answers: Answers) -> tuple[int, int]:
@@ -58,12 +271,12 @@ def position(step: Step, answers: Answers) -> tuple[int, int]:
 
 def after(step: Step, answers: Answers) -> Step | None:
     later = STEPS[STEPS.index(step) + 1 :]
-    return next((item for item in later if item.applies(answers)), None)
+    return next((item for item in later if item.is_applicable(answers)), None)
 
 
 def before(step: Step, answers: Answers) -> Step | None:
     earlier = STEPS[: STEPS.index(step)]
-    return next((item for item in reversed(earlier) if item.applies(answers)), None)
+    return next((item for item in reversed(earlier) if item.is_applicable(answers)), None)
 
 
 def first_unanswered(answers: Answers) -> Step | None:
@@ -75,5 +288,36 @@ def without_inapplicable(answers: Answers) -> Answers:
     return {
         key: value
         for key, value in answers.items()
-        if key not in BY_IDENTIFIER or BY_IDENTIFIER[key].applies(answers)
+        if key not in BY_IDENTIFIER or BY_IDENTIFIER[key].is_applicable(answers)
     }
+
+
+# --- How answers read -----------------------------------------------------------------------
+
+
+def _conviction_line(conviction: dict) -> str:
+    when = _local_date(conviction.get("date"))
+    parts = [conviction.get("charge"), conviction.get("county"), when]
+    return ", ".join(str(part) for part in parts if part)
+
+
+def _local_date(value: str | None) -> str | None:
+    """An ISO date from the answers, written the way the reader's language writes dates."""
+    try:
+        return date_format(date.fromisoformat(value), "DATE_FORMAT") if value else None
+    except (TypeError, ValueError):
+        return value
+
+
+def _shown(bound_field: BoundField, answers: dict) -> str:
+    value = answers.get(bound_field.name)
+    if value in (None, "", []):
+        return "—"
+    if isinstance(bound_field.field, DateField):
+        return _local_date(value) or "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    choices = dict(getattr(bound_field.field, "choices", []) or [])
+    return str(choices.get(value, value))

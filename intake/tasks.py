@@ -7,8 +7,12 @@ from django.tasks import task
 
 @task()
 def open_submission(*, draft_id: str) -> None:
-    """Open a submitted draft into a case. Runs on the staff worker, which holds the intake
-    private key; the import is inside so that the intake never loads the opening code."""
+    """Open a submitted draft into a case.
+
+    Runs only on the staff worker, which installs cases and holds the intake private key. The
+    public site only enqueues it and never runs it: the import is inside the task so that
+    importing intake/ never loads case code (tests/security/test_isolation.py).
+    """
     from cases.opening import case_open_submission
 
     case_open_submission(draft_id=UUID(draft_id))

@@ -9,8 +9,14 @@ urlpatterns = [
     path("intake/start/", views.start, name="start"),
     path("intake/resume/", views.resume, name="resume"),
     path("intake/review/", views.review, name="review"),
-    # Before the generic step pattern: uploads need their own view (an encrypting handler).
-    path("intake/documents/", views.documents, name="documents"),
+    # Before the generic step pattern: a step that takes files needs its own view (the
+    # encrypting upload handler is installed before the body is read).
+    path(
+        "intake/documents/",
+        views.step_with_files,
+        {"identifier": "documents"},
+        name="documents",
+    ),
     path("intake/<slug:identifier>/", views.step, name="step"),
     path("status/", views.status, name="status"),
 ]

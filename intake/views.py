@@ -4,9 +4,9 @@ Every view here is declared public (login_not_required) and listed in the URL ac
 Nothing personal goes in a URL: steps are addressed by name, drafts by the session and cookie.
 """
 
-import contextlib
 import functools
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,9 +19,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clemency.security.storage import EncryptingUploadHandler
-from intake import forms, services, session, steps, throttle
+from intake import services, session, steps, throttle
 from intake.answers import answer_sections
-from intake.forms import StepForm
+from intake.models import Draft, DraftDocument
 
 
 @login_not_required
@@ -70,44 +70,97 @@ def with_open_draft(view):
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, identifier: str) -> HttpResponse:
     current = steps.BY_IDENTIFIER.get(identifier)
-    if current is None:
+    if current is None or current.takes_files:  # those have their own address, below
         raise Http404
-    return _step(request, current=current)
+    return _open_step(request, current=current)
+
+
+@csrf_exempt  # the body must not be read before the encrypting handler is installed...
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def step_with_files(request: HttpRequest, identifier: str) -> HttpResponse:
+    """A step that takes files: each is encrypted as it arrives; only ciphertext is stored."""
+    current = steps.BY_IDENTIFIER.get(identifier)
+    if current is None or not current.takes_files:
+        raise Http404
+    return _open_step(request, current=current)
+
+
+@dataclass
+class StepPage:
+    """A step's page in one request (steps.Page, steps.FilesPage): what a step works through."""
+
+    request: HttpRequest
+    draft: Draft
+    dek: bytes
+    step: steps.Step
+    answers: dict
+    handler: EncryptingUploadHandler | None = None
+
+    def save(self, data: dict) -> dict:
+        self.answers = services.draft_save_step(
+            draft=self.draft, dek=self.dek, step=self.step.identifier, data=data
+        )
+        return self.answers
+
+    def render(self, context: dict) -> HttpResponse:
+        number, total = steps.position(self.step, self.answers)
+        previous = steps.before(self.step, self.answers)
+        context = {
+            "step": self.step,
+            "number": number,
+            "total": total,
+            "previous": previous,
+            **context,
+        }
+        return render(self.request, self.step.template_name, context)
+
+    def again(self) -> HttpResponse:
+        return redirect(*_address(self.step))
+
+    def done(self) -> HttpResponse:
+        return _next_page(self.request, self.step, self.answers)
+
+    @property
+    def upload_rejections(self) -> list:
+        return self.handler.rejections if self.handler else []
+
+    def documents(self) -> list[tuple[DraftDocument, dict]]:
+        return services.draft_documents(draft=self.draft, dek=self.dek)
+
+    def add_document(self, upload) -> str | None:
+        try:
+            services.draft_add_document(draft=self.draft, dek=self.dek, upload=upload)
+        except services.IntakeError as error:
+            return str(error)
+        return None
+
+    def remove_document(self, document_id: uuid.UUID) -> None:
+        services.draft_remove_document(draft=self.draft, document_id=document_id)
 
 
 @with_open_draft
-def _step(request: HttpRequest, draft, dek: bytes, *, current: steps.Step) -> HttpResponse:
+def _open_step(request: HttpRequest, draft: Draft, dek: bytes, *, current: steps.Step):
+    handler = None
+    if current.takes_files:
+        handler = EncryptingUploadHandler(
+            request,
+            key=dek,
+            case_id=draft.pk,
+            key_version=1,
+            max_size=settings.INTAKE_MAX_UPLOAD_MB * 1024 * 1024,
+        )
+        request.upload_handlers = [handler]
+    return _step_page(request, draft, dek, current, handler)
+
+
+@csrf_protect  # ...and the CSRF check runs here, once it has been (for other steps: again)
+def _step_page(request, draft: Draft, dek: bytes, current: steps.Step, handler) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
-    if not current.applies(answers):
+    if not current.is_applicable(answers):
         following = steps.after(current, answers)
         return redirect(*_address(following)) if following else redirect("intake:review")
-    if current.identifier == "convictions":
-        return _convictions(request, draft, dek, answers, current)
-    form_class: type[StepForm] = current.form_class
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            answers = services.draft_save_step(
-                draft=draft, dek=dek, step=current.identifier, data=form.as_answers()
-            )
-            return _next_page(request, current, answers)
-    else:
-        form = form_class(initial=form_class.initial_from(answers.get(current.identifier)))
-    return render(
-        request,
-        "intake/step.html",
-        {
-            "step": current,
-            "form": form,
-            **_position(current, answers),
-        },
-    )
-
-
-def _position(current: steps.Step, answers: dict) -> dict:
-    """Where a step page is in the application, for its header and back link."""
-    number, total = steps.position(current, answers)
-    return {"number": number, "total": total, "previous": steps.before(current, answers)}
+    return current.handle(StepPage(request, draft, dek, current, answers, handler))
 
 
 def _address(step: steps.Step) -> tuple[str, str]:
@@ -123,131 +176,6 @@ def _next_page(request: HttpRequest, current: steps.Step, answers: dict) -> Http
     if following is None:
         return redirect("intake:review")
     return redirect(*_address(following))
-
-
-def _convictions(request, draft, dek, answers: dict, current: steps.Step) -> HttpResponse:
-    """Add New York convictions one at a time to a list; remove any; then continue.
-
-    Whatever is typed in the conviction form when the applicant presses "continue" is added
-    first (or shown back with its errors): nothing typed is dropped.
-    """
-    saved = answers.get("convictions") or {}
-    convictions = list(saved.get("list") or [])
-    conviction = forms.ConvictionForm(prefix="conviction")
-    other = forms.OtherConvictionsForm(initial={"outside_ny": saved.get("outside_ny")})
-    if request.method == "POST":
-        action = request.POST.get("action", "next")
-        conviction = forms.ConvictionForm(request.POST, prefix="conviction")
-        other = forms.OtherConvictionsForm(request.POST)
-        if action.startswith("remove-"):
-            index = action.removeprefix("remove-")
-            if index.isdigit() and int(index) < len(convictions):
-                del convictions[int(index)]
-            saved = {**saved, "list": convictions}
-            services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
-            return redirect("intake:step", identifier=current.identifier)
-        adding = action == "add" or conviction.has_input()
-        if adding and conviction.is_valid():
-            convictions.append(conviction.as_answers())
-            conviction = forms.ConvictionForm(prefix="conviction")
-        elif adding:
-            return _convictions_page(request, current, answers, convictions, conviction, other)
-        if other.is_valid():
-            saved = {"list": convictions, "outside_ny": other.cleaned_data["outside_ny"]}
-            answers = services.draft_save_step(draft=draft, dek=dek, step="convictions", data=saved)
-            if action == "add":
-                messages.success(request, _("The conviction is added."))
-                return redirect("intake:step", identifier=current.identifier)
-            if not convictions:
-                conviction.add_error(None, _("Please add at least one New York conviction."))
-                return _convictions_page(request, current, answers, convictions, conviction, other)
-            if saved["outside_ny"]:
-                messages.info(
-                    request,
-                    _(
-                        "The Governor of New York can only pardon New York convictions. We "
-                        "will still read your application and tell you what we can do."
-                    ),
-                )
-            return _next_page(request, current, answers)
-    return _convictions_page(request, current, answers, convictions, conviction, other)
-
-
-def _convictions_page(request, current, answers, convictions, conviction, other) -> HttpResponse:
-    return render(
-        request,
-        "intake/convictions.html",
-        {
-            "step": current,
-            "convictions": convictions,
-            "form": conviction,
-            "other": other,
-            **_position(current, answers),
-        },
-    )
-
-
-@csrf_exempt  # the body must not be read before the encrypting handler is installed...
-@login_not_required
-@require_http_methods(["GET", "POST"])
-@with_open_draft
-def documents(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
-    """Upload documents: each file is encrypted as it arrives; only ciphertext is stored."""
-    handler = EncryptingUploadHandler(
-        request,
-        key=dek,
-        case_id=draft.pk,
-        key_version=1,
-        max_size=settings.INTAKE_MAX_UPLOAD_MB * 1024 * 1024,
-    )
-    request.upload_handlers = [handler]
-    return _documents(request, draft, dek, handler)
-
-
-@csrf_protect  # ...and the CSRF check runs here, once it has been
-def _documents(request, draft, dek, handler) -> HttpResponse:
-    current = steps.BY_IDENTIFIER["documents"]
-    if request.method == "POST":
-        action = request.POST.get("action", "upload")
-        if action.startswith("remove-"):
-            with contextlib.suppress(ValueError):
-                services.draft_remove_document(
-                    draft=draft, document_id=uuid.UUID(action.removeprefix("remove-"))
-                )
-            return redirect("intake:step", identifier="documents")
-        if action == "upload":
-            for _rejection in handler.rejections:
-                messages.error(
-                    request,
-                    _("A file is too large. Each file can be up to %(size)s MB.")
-                    % {"size": settings.INTAKE_MAX_UPLOAD_MB},
-                )
-            uploads = request.FILES.getlist("file")
-            for upload in uploads:
-                try:
-                    services.draft_add_document(draft=draft, dek=dek, upload=upload)
-                except services.IntakeError as error:
-                    messages.error(request, str(error))
-                else:
-                    messages.success(request, _("The file is added."))
-            if not uploads and not handler.rejections:
-                messages.error(request, _("Choose a file first."))
-            return redirect("intake:step", identifier="documents")
-        count = draft.documents.count()
-        answers = services.draft_save_step(
-            draft=draft, dek=dek, step="documents", data={"count": count}
-        )
-        return _next_page(request, current, answers)
-    return render(
-        request,
-        "intake/documents.html",
-        {
-            "step": current,
-            "documents": services.draft_documents(draft=draft, dek=dek),
-            "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
-            **_position(current, services.draft_answers(draft=draft, dek=dek)),
-        },
-    )
 
 
 @login_not_required
