@@ -1,16 +1,15 @@
 """Forms of the staff and attorney side. Every label and error is translated."""
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cases.models import ClosureReason, FilingChannel, InfoItem, Outcome, State, Urgency
-from cases.workflow import SCREENING_QUESTIONS, volunteer_attorneys
-from clemency.common.counties import NEW_YORK_COUNTIES
+from cases.models import ClosureReason, FilingChannel, Outcome, State, Urgency
+from cases.workflow import SCREENING_QUESTIONS, open_cases_by_attorney, volunteer_attorneys
 from clemency.common.forms import date_field
+from clemency.common.status import InfoItem
 
 REQUIRED = _("Please fill this in.")
 
@@ -30,9 +29,17 @@ def _reason(label=REASON, *, required=True, help_text="") -> forms.CharField:
 
 
 class ActionForm(forms.Form):
-    """Every action carries the state the user saw, so that a stale page cannot act."""
+    """Every action carries the state the user saw, so that a stale page cannot act.
+
+    Each action's form is made for the case and the user acting on it, and takes from them
+    what it needs (the attorneys' caseloads, the filing date).
+    """
 
     expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.user = case, user
 
 
 class ReasonForm(ActionForm):
@@ -81,9 +88,9 @@ class AssignForm(ActionForm):
     )
     deadline = date_field(_("Draft due by"), required=False)
 
-    def __init__(self, *args, open_counts: dict[int, int] | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attorney"].open_counts = open_counts or {}
+        self.fields["attorney"].open_counts = open_cases_by_attorney(self.user)
 
 
 class ReassignForm(AssignForm):
@@ -116,18 +123,14 @@ class DecideForm(ActionForm):
     )
     decided_on = date_field(_("Decided on"))
 
-    def __init__(self, *args, filed_on=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filed_on = filed_on
-
     def clean_decided_on(self):
-        decided = self.cleaned_data["decided_on"]
+        decided, filed_on = self.cleaned_data["decided_on"], self.case.filed_on
         if decided > timezone.localdate():
             raise forms.ValidationError(_("This date is in the future."), code="invalid")
-        if self.filed_on and decided < self.filed_on:
+        if filed_on and decided < filed_on:
             raise forms.ValidationError(
                 _("The decision cannot come before the filing (%(date)s).")
-                % {"date": date_format(self.filed_on, "DATE_FORMAT")},
+                % {"date": date_format(filed_on, "DATE_FORMAT")},
                 code="invalid",
             )
         return decided
@@ -170,30 +173,3 @@ class ScreeningForm(forms.Form):
 class UrgencyForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     reason = _reason()
-
-
-class PipelineFilterForm(forms.Form):
-    """GET filters of the pipeline; an unknown value is ignored rather than an error page."""
-
-    q = forms.CharField(label=_("Reference"), required=False, max_length=20)
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All open")), *State.choices]
-    )
-    urgency = forms.ChoiceField(
-        label=_("Urgency"), required=False, choices=[("", _("Any")), *Urgency.choices]
-    )
-    county = forms.ChoiceField(
-        label=_("County"),
-        required=False,
-        choices=[("", _("Any")), *((c, c) for c in NEW_YORK_COUNTIES)],
-    )
-    language = forms.ChoiceField(
-        label=_("Language"), required=False, choices=[("", _("Any")), *settings.LANGUAGES]
-    )
-    attorney = forms.TypedChoiceField(label=_("Volunteer attorney"), required=False, coerce=int)
-    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        attorneys = volunteer_attorneys().order_by("email").values_list("pk", "email")
-        self.fields["attorney"].choices = [("", _("Any")), *attorneys]

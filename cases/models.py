@@ -5,13 +5,14 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from clemency.common.status import InfoItem  # noqa: F401 (re-exported for the case side)
+from cases import rules
 from clemency.references import new_reference
 from clemency.security.casekeys import CaseKeyShredded
 from clemency.security.fields import (
@@ -51,6 +52,13 @@ class State(models.TextChoices):
 
 OPEN_STATES = [s for s in State if s not in (State.DECIDED, State.CLOSED)]
 
+NEXT_STEP = {
+    State.DRAFTING: _("Draft the petition, upload it, then ask for review."),
+    State.QA_REVIEW: _("The coordinator is reviewing your draft."),
+    State.SUBMITTED: _("Filed with the Governor; waiting for the decision."),
+    State.DECIDED: _("Decided. Follow-up notes are still welcome."),
+}
+
 
 class Outcome(models.TextChoices):
     FULL_PARDON = "full_pardon", _("full pardon")
@@ -75,64 +83,48 @@ class FilingChannel(models.TextChoices):
     HAND = "hand", _("by hand")
 
 
-# Permissions (DESIGN.md §7). Staff and coordinators hold theirs through their group; attorneys
-# hold view_case and work_on_case on the cases assigned to them only (object permissions).
-SCREEN = "cases.screen_case"
-COORDINATE = "cases.coordinate_case"
-VIEW_ALL = "cases.view_all_cases"
-VIEW = "cases.view_case"
-WORK_ON = "cases.work_on_case"
-ATTORNEY_PERMISSIONS = ("view_case", "work_on_case")
+def condition(unmet):
+    """A condition of a transition, with what to do when it is not met (rules.why_blocked)."""
+
+    def decorate(check):
+        check.unmet = unmet
+        return check
+
+    return decorate
 
 
-def can_screen(case: "Case", user) -> bool:
-    return user.has_perm(SCREEN)
-
-
-def can_coordinate(case: "Case", user) -> bool:
-    return user.has_perm(COORDINATE)
-
-
-def can_draft(case: "Case", user) -> bool:
-    """A coordinator, or the attorney assigned to this case."""
-    return user.has_perm(COORDINATE) or (
-        case.assigned_attorney_id == user.pk and user.has_perm(WORK_ON, case)
-    )
-
-
+@condition(_("Choose a volunteer attorney first."))
 def has_attorney(case: "Case") -> bool:
     return case.assigned_attorney_id is not None
 
 
+@condition(_("Upload a draft petition first."))
 def has_draft_petition(case: "Case") -> bool:
     kinds = (Document.Kind.DRAFT_PETITION, Document.Kind.FINAL_PETITION)
     return case.documents.filter(kind__in=kinds).exists()
 
 
+@condition(_("Before recording the filing, upload the final petition and the proof of filing."))
 def has_filing_documents(case: "Case") -> bool:
     """The final petition and a proof of filing are uploaded."""
     kinds = {Document.Kind.FINAL_PETITION.value, Document.Kind.FILING_PROOF.value}
     return set(case.documents.filter(kind__in=kinds).values_list("kind", flat=True)) == kinds
 
 
+@condition(_("The client must sign off the petition first."))
 def has_client_sign_off(case: "Case") -> bool:
     return case.client_signed_off_on is not None
 
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
-        """The cases this user may see, in one query (DESIGN.md §7)."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.has_perm(VIEW_ALL):
-            return self
-        from django.contrib.contenttypes.models import ContentType
+        """The cases this user may see, in one query: the only way any list, search or count
+        reaches cases (cases/rules.py decides)."""
+        return rules.visible(self, user)
 
-        return self.filter(
-            user_permissions__user=user,
-            user_permissions__permission__codename="view_case",
-            user_permissions__permission__content_type=ContentType.objects.get_for_model(Case),
-        )
+    def live(self) -> "CaseQuerySet":
+        """Not shredded: a shredded case is a tombstone, for statistics only."""
+        return self.filter(shredded_at__isnull=True)
 
     def open(self) -> "CaseQuerySet":
         return self.filter(state__in=OPEN_STATES)
@@ -221,6 +213,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ]
         super().save(*args, update_fields=update_fields, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case", kwargs={"case_id": self.pk})
+
     @property
     def is_shredded(self) -> bool:
         return self.shredded_at is not None
@@ -233,27 +228,31 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.next_deadline is not None and self.next_deadline < timezone.localdate()
 
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
     # --- Transitions (DESIGN.md §6). They only set fields; cases/services.py saves, records
     # the CaseEvent and the audit entry, and grants or revokes attorneys' permissions.
 
     def _entered(self) -> None:
         self.state_changed_at = timezone.now()
 
-    @transition(state, source=State.INTAKE, target=State.REVIEW, permission=can_screen)
+    @transition(state, source=State.INTAKE, target=State.REVIEW, permission=rules.may_screen)
     def start_review(self) -> None:
         self._entered()
 
-    @transition(state, source=State.REVIEW, target=State.NEEDS_INFO, permission=can_screen)
+    @transition(state, source=State.REVIEW, target=State.NEEDS_INFO, permission=rules.may_screen)
     def request_info(self, *, items: list[str], deadline: date) -> None:
         self._entered()
         self.info_requested, self.next_deadline = list(items), deadline
 
-    @transition(state, source=State.NEEDS_INFO, target=State.REVIEW, permission=can_screen)
+    @transition(state, source=State.NEEDS_INFO, target=State.REVIEW, permission=rules.may_screen)
     def resume_review(self) -> None:
         self._entered()
         self.info_requested, self.next_deadline = [], None
 
-    @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=can_screen)
+    @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=rules.may_screen)
     def accept(self) -> None:
         self._entered()
 
@@ -268,14 +267,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
             State.SUBMITTED,
         ],
         target=State.CLOSED,
-        permission=can_screen,
+        permission=rules.may_screen,
     )
     def close(self, *, closure_reason: str) -> None:
         self._entered()
         self.closure_reason, self.next_deadline, self.info_requested = closure_reason, None, []
         self.assigned_attorney = None
 
-    @transition(state, source=State.CLOSED, target=State.REVIEW, permission=can_coordinate)
+    @transition(state, source=State.CLOSED, target=State.REVIEW, permission=rules.may_coordinate)
     def reopen(self) -> None:
         """Back to screening as a fresh start: what the closed round recorded is cleared."""
         self._entered()
@@ -287,7 +286,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=State.ACCEPTED,
         target=State.DRAFTING,
-        permission=can_coordinate,
+        permission=rules.may_coordinate,
         conditions=[has_attorney],
     )
     def assign(self, *, deadline: date | None) -> None:
@@ -298,13 +297,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=State.DRAFTING,
         target=State.DRAFTING,
-        permission=can_coordinate,
+        permission=rules.may_coordinate,
         conditions=[has_attorney],
     )
     def reassign(self) -> None:
         """The attorney is set by the service; the state and its clock stay as they were."""
 
-    @transition(state, source=State.DRAFTING, target=State.ACCEPTED, permission=can_coordinate)
+    @transition(
+        state, source=State.DRAFTING, target=State.ACCEPTED, permission=rules.may_coordinate
+    )
     def release(self) -> None:
         self._entered()
         self.assigned_attorney, self.next_deadline = None, None
@@ -313,13 +314,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=State.DRAFTING,
         target=State.QA_REVIEW,
-        permission=can_draft,
+        permission=rules.may_draft,
         conditions=[has_draft_petition],
     )
     def request_review(self) -> None:
         self._entered()
 
-    @transition(state, source=State.QA_REVIEW, target=State.DRAFTING, permission=can_coordinate)
+    @transition(
+        state, source=State.QA_REVIEW, target=State.DRAFTING, permission=rules.may_coordinate
+    )
     def ask_changes(self) -> None:
         self._entered()
 
@@ -327,14 +330,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=State.QA_REVIEW,
         target=State.SUBMITTED,
-        permission=can_coordinate,
+        permission=rules.may_coordinate,
         conditions=[has_filing_documents, has_client_sign_off],
     )
     def submit(self, *, filed_on: date, channel: str) -> None:
         self._entered()
         self.filed_on, self.filing_channel, self.next_deadline = filed_on, channel, None
 
-    @transition(state, source=State.SUBMITTED, target=State.DECIDED, permission=can_coordinate)
+    @transition(
+        state, source=State.SUBMITTED, target=State.DECIDED, permission=rules.may_coordinate
+    )
     def decide(self, *, outcome: str, decided_on: date) -> None:
         self._entered()
         self.outcome, self.decided_on, self.next_deadline = outcome, decided_on, None
@@ -366,7 +371,7 @@ class CasePart(EncryptedModel):
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
             # Locks the case row: a shred (which locks it too) cannot slip in between.
-            live = Case.objects.select_for_update().filter(pk=self.case_id, shredded_at=None)
+            live = Case.objects.select_for_update().live().filter(pk=self.case_id)
             if not live.exists():
                 raise CaseKeyShredded("This case has been shredded.")
             super().save(*args, **kwargs)

@@ -7,15 +7,16 @@ codes, never personal values.
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cases import rules
 from cases.models import (
     Applicant,
     BlindIndex,
@@ -29,6 +30,7 @@ from cases.models import (
     Screening,
 )
 from clemency.audit.log import record
+from clemency.common import filetypes
 from clemency.security import casekeys
 from clemency.security.blind_index import (
     IndexKind,
@@ -37,7 +39,11 @@ from clemency.security.blind_index import (
     normalize_surname_dob,
 )
 from clemency.security.provider import get_provider
-from clemency.security.storage import EncryptedDocumentStorage
+from clemency.security.storage import (
+    EncryptedDocumentStorage,
+    EncryptedUploadedFile,
+    PlaintextSource,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,48 +113,73 @@ def case_set_identity_indexes(
         BlindIndex.objects.bulk_create(rows)
 
 
-def possible_duplicates(case: Case) -> QuerySet[Case]:
-    """Other live cases sharing a blind index with this one: only ever 'possible duplicates'."""
+def possible_duplicates(case: Case, user) -> QuerySet[Case]:
+    """Other live cases this user may see sharing a blind index with this one: only ever
+    'possible duplicates'."""
+    if not rules.may_see_duplicates(case, user):
+        return Case.objects.none()
     match = Q()
     for kind, value in case.blind_indexes.values_list("kind", "value"):
         match |= Q(blind_indexes__kind=kind, blind_indexes__value=value)
     if not match:
         return Case.objects.none()
-    return Case.objects.filter(match, shredded_at__isnull=True).exclude(pk=case.pk).distinct()
+    return Case.objects.visible_to(user).live().filter(match).exclude(pk=case.pk).distinct()
 
 
 def document_store(
     *,
     case: Case,
     actor,
-    content: Iterable[bytes] | BinaryIO,
-    original_name: str,
-    content_type: str,
-    kind: str = Document.Kind.OTHER,
+    kind: str,
+    upload: EncryptedUploadedFile | None = None,
+    content: PlaintextSource | None = None,
+    original_name: str = "",
 ) -> Document:
-    """Encrypt and store a file, streaming; the record is saved only if the object was stored."""
+    """Store a file for a case, encrypted under the case key: the one way a case gets a document.
+
+    Either ``upload``, a file the encrypting upload handler already encrypted as it arrived
+    (cases/views.py), or plaintext ``content`` (demo data, commands), encrypted as it streams.
+    The type is told from the file's first bytes, never from its name; the stored object is
+    deleted again if the type is refused or the record cannot be saved. ``actor`` None is the
+    system itself; a user must be allowed to add this kind of document to this case.
+    """
+    if kind not in Document.Kind.values:
+        raise CaseError(_("Please choose one of the options."))
+    if actor is not None and not rules.may_upload(case, actor, kind):
+        raise CaseForbidden(_("You may not do this on this case."))
     if case.is_shredded:
-        raise CaseError("This case has been shredded.")
-    document = Document(id=uuid.uuid4(), case=case, kind=kind, uploaded_by=actor)
-    key = casekeys.case_key(case)
+        raise CaseError(_("This case has been shredded."))
     storage = document_storage()
-    stored = storage.save(
-        content, key=key.key, case_id=case.pk, document_id=document.pk, key_version=key.version
-    )
-    document.object_name, document.size = stored.name, stored.plaintext_size
-    document.original_name, document.content_type = original_name, content_type
-    try:
-        with transaction.atomic():
-            document.save(force_insert=True)
-            record(
-                "document.uploaded",
-                actor=actor,
-                case_id=case.pk,
-                data={"document": str(document.pk), "kind": kind},
-            )
-    except BaseException:
-        storage.delete(stored.name)
-        raise
+    if upload is not None:
+        document_id, head = upload.document_id, upload.head
+        name, size = storage.save_ciphertext(upload.file), upload.plaintext_size
+        original_name = upload.name
+    else:
+        document_id, key = uuid.uuid4(), casekeys.case_key(case)
+        stored = storage.save(
+            content, key=key.key, case_id=case.pk, document_id=document_id, key_version=key.version
+        )
+        name, size, head = stored.name, stored.plaintext_size, stored.head
+    with storage.kept(name), transaction.atomic():
+        content_type = filetypes.sniff(head)
+        if content_type is None:
+            raise CaseError(_("This file type is not accepted: PDF, JPEG, PNG, HEIC or Word only."))
+        document = Document.objects.create(
+            id=document_id,
+            case=case,
+            kind=kind,
+            object_name=name,
+            size=size,
+            original_name=original_name,
+            content_type=content_type,
+            uploaded_by=actor,
+        )
+        record(
+            "document.uploaded",
+            actor=actor,
+            case_id=case.pk,
+            data={"document": str(document.pk), "kind": kind},
+        )
     return document
 
 

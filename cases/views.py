@@ -1,22 +1,21 @@
 """The staff and attorney side. Every view here needs a signed-in user (LoginRequiredMiddleware).
 
-Views are thin: they fetch the case through cases.access (404 for a case the user may not see,
-403 for an action they may not take), validate a form, call cases.workflow, and turn its domain
-errors into messages. Every change is a POST; its GET is a confirmation page.
+Views are thin: they fetch the case with ``case_for`` (404 for a case the user may not see), ask
+cases/rules.py what the user may do (403 for an action they may not take), validate a form, call
+cases.workflow or cases.services, and turn their domain errors into messages. Every change is a
+POST; its GET is a confirmation page.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
@@ -25,24 +24,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases import access, forms, workflow
-from cases.models import (
-    OPEN_STATES,
-    VIEW_ALL,
-    Case,
-    InfoItem,
-    State,
-    has_attorney,
-    has_client_sign_off,
-)
-from cases.services import (
-    CaseConflict,
-    CaseError,
-    CaseForbidden,
-    document_read,
-    possible_duplicates,
-)
+from cases import forms, rules, services, workflow
+from cases.filters import PipelineFilter
+from cases.models import NEXT_STEP, Case, State, has_attorney, has_client_sign_off
+from cases.services import CaseConflict, CaseError, CaseForbidden
 from clemency.audit.log import record
+from clemency.common.status import InfoItem
 from clemency.security import casekeys
 from clemency.security.storage import EncryptingUploadHandler
 from intake.answers import answer_sections
@@ -64,6 +51,10 @@ class Action:
     def needs_input(self) -> bool:
         """More than the hidden expected state: the action has its own page."""
         return len(self.form_class.base_fields) > 1
+
+    def form(self, case: Case, user, data=None, **kwargs) -> forms.ActionForm:
+        """The action's form, for this case and this user."""
+        return self.form_class(data, case=case, user=user, **kwargs)
 
 
 ACTIONS: dict[str, Action] = {
@@ -148,19 +139,35 @@ def case_actions(case: Case, user) -> tuple[list[tuple[str, Action]], list[tuple
     at this stage but for a missing piece, with what is missing."""
     available, blocked = [], []
     for slug, action in ACTIONS.items():
-        chosen = getattr(case, action.name)._django_fsm.get_transition(case.state)
-        if chosen is None or not chosen.has_perm(case, user):
+        if not (rules.possible_now(case, action.name) and rules.may(case, user, action.name)):
             continue
-        unmet = [
-            condition
-            for condition in chosen.conditions
-            if condition not in action.form_provides and not condition(case)
-        ]
-        if unmet:
-            blocked.append((action, workflow.unmet(unmet[0])))
+        if missing := rules.why_blocked(case, action.name, provided=action.form_provides):
+            blocked.append((action, missing))
         else:
             available.append((slug, action))
     return available, blocked
+
+
+def case_for(user, case_id: uuid.UUID) -> Case:
+    """The case, if this user may see it; else 404 (whether or not it exists)."""
+    case = Case.objects.visible_to(user).live().select_related("assigned_attorney")
+    case = case.filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def workspace(rule):
+    """A list page for the users the rule lets in; 403 for everyone else."""
+
+    def decorate(view):
+        def wrapper(request, *args, **kwargs):
+            rules.require(rule(request.user))
+            return view(request, *args, **kwargs)
+
+        return functools.wraps(view)(wrapper)
+
+    return decorate
 
 
 # --- Lists ----------------------------------------------------------------------------------------
@@ -172,25 +179,22 @@ def _queue(queryset):
 
 
 def _rows(cases) -> list[dict]:
-    """What a list shows of each case, worked out once per page rather than once per cell."""
+    """What a case list shows of each case, as plain values: the template only prints them.
+    Labels are translated once per page, not once per row."""
     states = {value: str(label) for value, label in State.choices}
-    steps = {state: str(text) for state, text in NEXT_STEP.items()}
     languages = {code: str(name) for code, name in settings.LANGUAGES}
-    now, today = timezone.now(), timezone.localdate()
-    base = reverse("cases:case", kwargs={"case_id": uuid.UUID(int=0)}).replace(
-        str(uuid.UUID(int=0)), "{}"
-    )
+    steps = {state: str(text) for state, text in NEXT_STEP.items()}
     return [
         {
-            "url": base.format(case.pk),
+            "url": case.get_absolute_url(),
             "reference": case.reference,
-            "state": states.get(case.state, case.state),
+            "state": states[case.state],
             "urgency": case.urgency,
-            "days": (now - case.state_changed_at).days,
+            "days": case.days_in_state,
             "deadline": date_format(case.next_deadline, "SHORT_DATE_FORMAT")
             if case.next_deadline
             else "—",
-            "overdue": case.next_deadline is not None and case.next_deadline < today,
+            "overdue": case.is_overdue,
             "language": languages.get(case.language, case.language),
             "attorney": case.assigned_attorney.email if case.assigned_attorney else "—",
             "next_step": steps.get(case.state, "—"),
@@ -200,51 +204,19 @@ def _rows(cases) -> list[dict]:
 
 
 @require_safe
-@permission_required(VIEW_ALL, raise_exception=True)
+@workspace(rules.sees_all)
 def pipeline(request: HttpRequest) -> HttpResponse:
-    live = Case.objects.filter(shredded_at__isnull=True)
-    counts = dict(live.values_list("state").annotate(n=Count("id")).order_by())
-    form = forms.PipelineFilterForm(request.GET or None)
-    cases = live
-    # Unfiltered, the queue's length is the sum of the open states' counts: no second scan.
-    known_total = sum(counts.get(state, 0) for state in OPEN_STATES)
-    if form.is_bound:
-        form.is_valid()  # a value it cannot use is left out (and shown), the others still apply
-    data = dict.fromkeys(form.fields) | getattr(form, "cleaned_data", {})
-    filtered = any(data.values())
-    if filtered:
-        if data["q"]:
-            cases = cases.filter(reference__icontains=data["q"].strip())
-        cases = cases.filter(state=data["state"]) if data["state"] else cases.open()
-        if data["urgency"]:
-            cases = cases.filter(urgency=data["urgency"])
-        if data["county"]:
-            cases = cases.filter(convictions__county=data["county"]).distinct()
-        if data["language"]:
-            cases = cases.filter(language=data["language"])
-        if data["attorney"]:
-            cases = cases.filter(assigned_attorney_id=data["attorney"])
-        if data["overdue"]:
-            cases = cases.filter(next_deadline__lt=timezone.localdate())
-    else:
-        cases = cases.open()
-    paginator = Paginator(_queue(cases), PAGE_SIZE)
-    if not filtered:
-        paginator.count = known_total  # a cached_property: set, it is not computed
-    page = paginator.get_page(request.GET.get("page"))
+    cases = Case.objects.visible_to(request.user).live()
+    counts = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
+    filters = PipelineFilter(request.GET, queryset=cases)
+    page = Paginator(_queue(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "cases/pipeline.html",
         {
-            "form": form,
-            "ignored": [
-                str(form.fields[name].label) for name in form.errors if name in form.fields
-            ],
-            "selects": [
-                form[name] for name in ("state", "urgency", "county", "language", "attorney")
-            ],
+            "filters": filters,
             "page": page,
             "rows": _rows(page),
             "query": query.urlencode(),
@@ -254,10 +226,10 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@permission_required("accounts.use_coordination_workspace", raise_exception=True)
+@workspace(rules.coordinates)
 def coordination(request: HttpRequest) -> HttpResponse:
-    live = _queue(Case.objects.filter(shredded_at__isnull=True))
-    counts = workflow.open_cases_by_attorney()
+    cases = _queue(Case.objects.visible_to(request.user).live())
+    counts = workflow.open_cases_by_attorney(request.user)
     attorneys = [
         (attorney, counts.get(attorney.pk, 0))
         for attorney in workflow.volunteer_attorneys().order_by("email")
@@ -266,26 +238,18 @@ def coordination(request: HttpRequest) -> HttpResponse:
         request,
         "cases/coordination.html",
         {
-            "to_match": _rows(live.filter(state=State.ACCEPTED)[:PAGE_SIZE]),
-            "to_review": _rows(live.filter(state=State.QA_REVIEW)[:PAGE_SIZE]),
-            "filed": _rows(live.filter(state=State.SUBMITTED)[:PAGE_SIZE]),
+            "to_match": _rows(cases.filter(state=State.ACCEPTED)[:PAGE_SIZE]),
+            "to_review": _rows(cases.filter(state=State.QA_REVIEW)[:PAGE_SIZE]),
+            "filed": _rows(cases.filter(state=State.SUBMITTED)[:PAGE_SIZE]),
             "attorneys": attorneys,
         },
     )
 
 
-NEXT_STEP = {
-    State.DRAFTING: gettext_lazy("Draft the petition, upload it, then ask for review."),
-    State.QA_REVIEW: gettext_lazy("The coordinator is reviewing your draft."),
-    State.SUBMITTED: gettext_lazy("Filed with the Governor; waiting for the decision."),
-    State.DECIDED: gettext_lazy("Decided. Follow-up notes are still welcome."),
-}
-
-
 @require_safe
-@permission_required("accounts.use_attorney_workspace", raise_exception=True)
+@workspace(rules.has_own_cases)
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = _queue(Case.objects.visible_to(request.user).filter(shredded_at__isnull=True))
+    cases = _queue(Case.objects.visible_to(request.user).live())
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/my_cases.html", {"page": page, "rows": _rows(page)})
 
@@ -295,7 +259,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    return _case_page(request, access.case_for(request.user, case_id))
+    return _case_page(request, case_for(request.user, case_id))
 
 
 def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) -> HttpResponse:
@@ -305,16 +269,19 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
     applicant = getattr(case, "applicant", None)
     screening = getattr(case, "screening", None)
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
-    staff = user.has_perm(VIEW_ALL)
-    screener = workflow.can_screen(case, user)
-    kinds = access.upload_kinds(case, user)
+    can = rules.rights(case, user)
     actions, blocked = case_actions(case, user)
+    if can.screen:
+        screening_form = forms.ScreeningForm(initial=screening.answers if screening else {})
+        urgency_form = urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency})
+    else:
+        screening_form = urgency_form = None
     return render(
         request,
         "cases/case.html",
         {
             "case": case,
-            "language": dict(settings.LANGUAGES).get(case.language, case.language),
+            "can": can,
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
             "convictions": list(case.convictions.all()),
@@ -322,20 +289,16 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "events": [
                 (event, event_label(event.action)) for event in case.events.select_related("actor")
             ],
-            "info_requested": [dict(InfoItem.choices).get(i, i) for i in case.info_requested],
+            "info_requested": [InfoItem(item).label for item in case.info_requested],
             "notes": list(case.notes.select_related("author")),
-            "duplicates": list(possible_duplicates(case)) if staff else [],
+            "duplicates": list(services.possible_duplicates(case, user)),
             "actions": actions,
             "blocked": blocked,
-            "upload_form": forms.UploadForm(kinds=kinds) if kinds else None,
+            "upload_form": forms.UploadForm(kinds=can.upload_kinds) if can.upload_kinds else None,
             "max_upload_mb": MAX_UPLOAD_MB,
             "note_form": note_form or forms.NoteForm(),
-            "screening_form": forms.ScreeningForm(initial=screening.answers if screening else {})
-            if screener
-            else None,
-            "urgency_form": urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency})
-            if screener
-            else None,
+            "screening_form": screening_form,
+            "urgency_form": urgency_form,
         },
         status=status,
     )
@@ -346,24 +309,19 @@ def case_action(request: HttpRequest, case_id: uuid.UUID, slug: str) -> HttpResp
     action = ACTIONS.get(slug)
     if action is None:
         raise Http404
-    case = access.case_for(request.user, case_id)
-    access.require(workflow.may(case, request.user, action.name))
-    extra = {}
-    if action.form_class in (forms.AssignForm, forms.ReassignForm):
-        extra["open_counts"] = workflow.open_cases_by_attorney()
-    if action.form_class is forms.DecideForm:
-        extra["filed_on"] = case.filed_on
+    case = case_for(request.user, case_id)
+    rules.require(rules.may(case, request.user, action.name))
     if request.method == "GET":
-        form = action.form_class(initial={"expected_state": case.state}, **extra)
+        form = action.form(case, request.user, initial={"expected_state": case.state})
         return _action_page(request, case, action, form)
-    form = action.form_class(request.POST, **extra)
+    form = action.form(case, request.user, request.POST)
     if form.is_valid():
         try:
             action.run(case=case, actor=request.user, **form.cleaned_data)
         except CaseForbidden:
-            access.require(False)
+            rules.require(False)
         except CaseConflict:
-            return _conflict_page(request, case, action, extra)
+            return _conflict_page(request, case, action)
         except CaseError as error:
             form.add_error(None, str(error))
         else:
@@ -374,14 +332,14 @@ def case_action(request: HttpRequest, case_id: uuid.UUID, slug: str) -> HttpResp
     return _action_page(request, case, action, form, status=400)
 
 
-def _conflict_page(request, case, action, extra) -> HttpResponse:
+def _conflict_page(request, case, action) -> HttpResponse:
     """Someone acted first. Show what the case is now; if the action still makes sense, keep
     what was typed, ready to send again as a decision on the case as it is now."""
     case.refresh_from_db()
     data = request.POST.copy()
     data["expected_state"] = case.state
-    form = action.form_class(data, **extra)
-    still = getattr(case, action.name)._django_fsm.get_transition(case.state) is not None
+    form = action.form(case, request.user, data)
+    still = rules.possible_now(case, action.name)
     return _action_page(request, case, action, form, conflict=True, still=still, status=409)
 
 
@@ -398,7 +356,7 @@ def _action_page(
 
 @require_POST
 def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access.case_for(request.user, case_id)
+    case = case_for(request.user, case_id)
     form = forms.NoteForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, note_form=form, status=400)
@@ -409,8 +367,8 @@ def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access.case_for(request.user, case_id)
-    access.require(workflow.can_screen(case, request.user))
+    case = case_for(request.user, case_id)
+    rules.require(rules.may_screen(case, request.user))
     form = forms.ScreeningForm(request.POST)
     form.is_valid()  # booleans: always valid
     workflow.case_update_screening(case=case, actor=request.user, answers=form.cleaned_data)
@@ -420,8 +378,8 @@ def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def case_urgency(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access.case_for(request.user, case_id)
-    access.require(workflow.can_screen(case, request.user))
+    case = case_for(request.user, case_id)
+    rules.require(rules.may_screen(case, request.user))
     form = forms.UrgencyForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, urgency_form=form, status=400)
@@ -436,9 +394,9 @@ def case_urgency(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @csrf_exempt  # the body must not be read before the encrypting handler is installed...
 @require_POST
 def document_upload(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access.case_for(request.user, case_id)
-    kinds = access.upload_kinds(case, request.user)
-    access.require(bool(kinds))
+    case = case_for(request.user, case_id)
+    kinds = rules.upload_kinds(case, request.user)
+    rules.require(bool(kinds))
     key = casekeys.case_key(case)
     handler = EncryptingUploadHandler(
         request,
@@ -468,8 +426,8 @@ def _document_upload(request, case, kinds, handler) -> HttpResponse:
     else:
         for upload in uploads:
             try:
-                workflow.document_add_upload(
-                    case=case, actor=request.user, upload=upload, kind=form.cleaned_data["kind"]
+                services.document_store(
+                    case=case, actor=request.user, kind=form.cleaned_data["kind"], upload=upload
                 )
             except CaseError as error:
                 messages.error(request, str(error))
@@ -482,12 +440,12 @@ def _document_upload(request, case, kinds, handler) -> HttpResponse:
 def document_download(
     request: HttpRequest, case_id: uuid.UUID, document_id: uuid.UUID
 ) -> StreamingHttpResponse:
-    case = access.case_for(request.user, case_id)
+    case = case_for(request.user, case_id)
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404
     response = StreamingHttpResponse(
-        document_read(document=document, actor=request.user),
+        services.document_read(document=document, actor=request.user),
         content_type=document.content_type or "application/octet-stream",
     )
     response["Content-Disposition"] = content_disposition_header(

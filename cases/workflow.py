@@ -9,74 +9,42 @@ and then finds the case changed; ConcurrentTransitionMixin (the state in the UPD
 guards any save that does not go through here.
 """
 
-import functools
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from guardian.shortcuts import assign_perm
 
+from cases import rules
 from cases.models import (
-    ATTORNEY_PERMISSIONS,
     KEY_COLUMNS,
     Case,
     CaseEvent,
     CaseUserObjectPermission,
     ClosureReason,
-    Document,
     FilingChannel,
-    InfoItem,
     Note,
     Outcome,
     Screening,
     State,
     Urgency,
-    can_coordinate,
-    can_screen,
-    has_attorney,
-    has_client_sign_off,
-    has_draft_petition,
-    has_filing_documents,
 )
-from cases.services import (
-    CaseConflict,
-    CaseError,
-    CaseForbidden,
-    document_storage,
-)
+from cases.publication import publish_status
+from cases.services import CaseConflict, CaseError, CaseForbidden
 from clemency.accounts.roles import Role
 from clemency.audit.log import record
-from clemency.common import filetypes
+from clemency.common.status import InfoItem
 
 INFO_DEADLINE = timedelta(days=30)
-
-_UNMET = {
-    has_attorney: lambda: _("Choose a volunteer attorney first."),
-    has_draft_petition: lambda: _("Upload a draft petition first."),
-    has_filing_documents: lambda: _(
-        "Before recording the filing, upload the final petition and the proof of filing."
-    ),
-    has_client_sign_off: lambda: _("The client must sign off the petition first."),
-}
+# The states in which a case is in an attorney's hands.
+ATTORNEY_STATES = (State.DRAFTING, State.QA_REVIEW, State.SUBMITTED)
 
 
-def unmet(condition) -> str:
-    """What to do before a transition held back by this condition can go ahead."""
-    return _UNMET[condition]()
-
-
-@functools.cache
-def transitions() -> dict[str, object]:
-    """Every transition of Case by name (one permission rule per name)."""
-    field = Case._meta.get_field("state")
-    return {t.name: t for t in field.get_all_transitions(Case)}
-
-
-def may(case: Case, user, action: str) -> bool:
-    """Whether the user holds the permission for this kind of action on this case."""
-    return bool(transitions()[action].has_perm(case, user))
+def _forbidden() -> CaseForbidden:
+    return CaseForbidden(_("You may not do this on this case."))
 
 
 def _conflict() -> CaseConflict:
@@ -109,8 +77,8 @@ def _fire(
     hands, since the user loaded it is a conflict. Only the columns the transition changes are
     written, so a concurrent change to another column (urgency, say) is never undone.
     """
-    if not may(case, actor, action):
-        raise CaseForbidden(_("You may not do this on this case."))
+    if not rules.may(case, actor, action):
+        raise _forbidden()
     if case.state != expected_state:
         raise _conflict()
     set_fields = set_fields or {}
@@ -122,16 +90,14 @@ def _fire(
                 or locked.assigned_attorney_id != case.assigned_attorney_id
             ):
                 raise _conflict()
-            if not may(locked, actor, action):
-                raise CaseForbidden(_("You may not do this on this case."))
-            chosen = getattr(locked, action)._django_fsm.get_transition(locked.state)
-            if chosen is None:
+            if not rules.may(locked, actor, action):
+                raise _forbidden()
+            if not rules.possible_now(locked, action):
                 raise CaseError(_("This cannot be done at this stage of the case."))
             for name, value in set_fields.items():
                 setattr(locked, name, value)
-            for condition in chosen.conditions:
-                if not condition(locked):
-                    raise CaseError(_UNMET[condition]())
+            if blocked := rules.why_blocked(locked, action):
+                raise CaseError(blocked)
             before = _snapshot(locked)
             getattr(locked, action)(**arguments)
             after = _snapshot(locked)
@@ -152,6 +118,7 @@ def _fire(
                 case_id=locked.pk,
                 data={"from": expected_state, "to": locked.state, **(data or {})},
             )
+            publish_status(locked)
     except ConcurrentTransition:
         raise _conflict() from None
     case.refresh_from_db()
@@ -163,7 +130,7 @@ def _revoke_attorneys(case: Case) -> None:
 
 
 def _grant_attorney(case: Case, attorney) -> None:
-    for codename in ATTORNEY_PERMISSIONS:
+    for codename in rules.ATTORNEY_PERMISSIONS:
         assign_perm(codename, attorney, case)
 
 
@@ -260,8 +227,6 @@ def case_assign(
     *, case: Case, actor, expected_state: str, attorney, deadline: date | None = None
 ) -> CaseEvent:
     """Match a volunteer attorney: they get view and work permissions on this case only."""
-    if not can_coordinate(case, actor):
-        raise CaseForbidden(_("You may not do this on this case."))
     _require_attorney(attorney)
     with transaction.atomic():
         event = _fire(
@@ -279,8 +244,6 @@ def case_assign(
 
 def case_reassign(*, case: Case, actor, expected_state: str, attorney, reason: str) -> CaseEvent:
     """Hand a case in drafting to another attorney; the first loses access."""
-    if not can_coordinate(case, actor):
-        raise CaseForbidden(_("You may not do this on this case."))
     _require_attorney(attorney)
     reason = _require_reason(reason)
     if attorney.pk == case.assigned_attorney_id:
@@ -384,8 +347,8 @@ def _event(case: Case, actor, action: str, *, reason=None, data=None) -> CaseEve
 
 def case_set_urgency(*, case: Case, actor, urgency: str, reason: str) -> CaseEvent:
     """Staff override of the computed urgency, with a reason."""
-    if not can_screen(case, actor):
-        raise CaseForbidden(_("You may not do this on this case."))
+    if not rules.may_screen(case, actor):
+        raise _forbidden()
     _require_choice(urgency, Urgency)
     reason = _require_reason(reason)
     with transaction.atomic():
@@ -402,8 +365,8 @@ SCREENING_QUESTIONS = ("ny_conviction", "sentence_complete", "pardon_helps", "al
 
 def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> CaseEvent:
     """Save the staff's checklist, encrypted; the event and audit say only how many are ticked."""
-    if not can_screen(case, actor):
-        raise CaseForbidden(_("You may not do this on this case."))
+    if not rules.may_screen(case, actor):
+        raise _forbidden()
     checklist = {question: bool(answers.get(question)) for question in SCREENING_QUESTIONS}
     with transaction.atomic():
         screening = Screening.objects.filter(case=case).first() or Screening(case=case)
@@ -412,40 +375,10 @@ def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> Cas
         return _event(case, actor, "screening_updated", data={"ticked": sum(checklist.values())})
 
 
-def document_add_upload(*, case: Case, actor, upload, kind: str) -> Document:
-    """Keep a file the encrypting upload handler stored (cases/views.py), if its content is
-    allowed. Audited like every upload."""
-    _require_choice(kind, Document.Kind)
-    content_type = filetypes.sniff(upload.head)
-    if content_type is None:
-        raise CaseError(_("This file type is not accepted: PDF, JPEG, PNG, HEIC or Word only."))
-    storage = document_storage()
-    name = storage.save_ciphertext(upload.file)
-    try:
-        with transaction.atomic():
-            document = Document.objects.create(
-                id=upload.document_id,
-                case=case,
-                kind=kind,
-                object_name=name,
-                size=upload.plaintext_size,
-                original_name=upload.name,
-                content_type=content_type,
-                uploaded_by=actor,
-            )
-            record(
-                "document.uploaded",
-                actor=actor,
-                case_id=case.pk,
-                data={"document": str(document.pk), "kind": kind},
-            )
-    except BaseException:
-        storage.delete(name)
-        raise
-    return document
-
-
 def case_add_note(*, case: Case, actor, text: str) -> Note:
+    """Anyone who may see the case may add a note to it."""
+    if not rules.may_see(case, actor):
+        raise _forbidden()
     text = (text or "").strip()
     if not text:
         raise CaseError(_("Write the note first."))
@@ -455,12 +388,15 @@ def case_add_note(*, case: Case, actor, text: str) -> Note:
     return note
 
 
-def open_cases_by_attorney() -> dict[int, int]:
-    """How many open cases each volunteer attorney holds, in one query."""
-    from django.db.models import Count, Q
-
-    open_states = [State.DRAFTING, State.QA_REVIEW, State.SUBMITTED]
-    rows = volunteer_attorneys().annotate(
-        open_cases=Count("assigned_cases", filter=Q(assigned_cases__state__in=open_states))
+def open_cases_by_attorney(user) -> dict[int, int]:
+    """How many open cases each volunteer attorney holds, among the cases this user sees; one
+    query."""
+    rows = (
+        Case.objects.visible_to(user)
+        .live()
+        .filter(state__in=ATTORNEY_STATES, assigned_attorney__isnull=False)
+        .values_list("assigned_attorney")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    return {row.pk: row.open_cases for row in rows}
+    return dict(rows)

@@ -154,12 +154,15 @@ class EncryptingReader(_ChunkReader):
         self._encryptor = DocumentEncryptor(
             key, case_id=case_id, document_id=document_id, key_version=key_version
         )
+        self.head = b""  # the first HEAD_SIZE plaintext bytes, to tell the file's type
         super().__init__(self._ciphertext(_plaintext_chunks(plaintext)))
 
     def _ciphertext(self, plaintext: Iterator[bytes | memoryview]) -> Iterator[bytes]:
         try:
             yield self._encryptor.header
             for chunk in plaintext:
+                if len(self.head) < HEAD_SIZE:
+                    self.head += bytes(chunk[: HEAD_SIZE - len(self.head)])
                 if sealed := self._encryptor.update(chunk):
                     yield sealed
             yield self._encryptor.finalize()
@@ -197,6 +200,7 @@ class StoredDocument:
     name: str
     ciphertext_size: int
     plaintext_size: int
+    head: bytes = b""  # the first plaintext bytes, to tell the file's type
 
 
 def _is_s3_storage(storage: Storage) -> bool:
@@ -228,7 +232,7 @@ class EncryptedDocumentStorage:
             name = self._store(reader)
         finally:
             reader.close()
-        return StoredDocument(name, reader.ciphertext_size, reader.plaintext_size)
+        return StoredDocument(name, reader.ciphertext_size, reader.plaintext_size, reader.head)
 
     def save_ciphertext(self, file_like: Any, *, name: str | None = None) -> str:
         """Store an already encrypted document (e.g. an ``EncryptedUploadedFile``) as it is.

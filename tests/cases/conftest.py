@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from cases.models import ATTORNEY_PERMISSIONS, Document, State
+from cases.models import Document, State
+from cases.rules import ATTORNEY_PERMISSIONS
 from clemency.accounts.roles import Role
 from tests.factories import ApplicantFactory, CaseFactory, UserFactory
 

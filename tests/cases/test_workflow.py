@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, State
 from cases.views import ACTIONS
-from cases.workflow import transitions
 from clemency.audit.models import AuditEvent
 from tests.cases.conftest import add_document, make_case
 
@@ -60,7 +59,9 @@ PERSONAS = ["staff", "coordinator", "attorney", "other_attorney", "anonymous"]
 
 
 def test_the_matrix_covers_every_transition_and_every_action():
-    assert {ACTIONS[slug].name for slug in MATRIX} == set(transitions())
+    assert {ACTIONS[slug].name for slug in MATRIX} == {
+        item.name for item in Case().get_all_state_transitions()
+    }
     assert set(MATRIX) == set(ACTIONS)
 
 
@@ -226,12 +227,13 @@ def test_the_whole_path_from_intake_to_decision(client_for, coordinator, attorne
 # --- What the review of the workflow asked for ------------------------------------------------
 
 
-def test_a_stale_page_cannot_write_back_what_others_changed(attorney, volunteer, coordinator):
+def test_a_stale_page_cannot_act_on_a_case_that_changed_hands(attorney, volunteer, coordinator):
     from cases import workflow
 
     case = make_case(State.DRAFTING, attorney=attorney)
     add_document(case, "draft_petition")
-    seen_by_attorney = Case.objects.get(pk=case.pk)  # loaded before the reassignment
+    seen_by_coordinator = Case.objects.get(pk=case.pk)  # loaded before the reassignment
+    seen_by_attorney = Case.objects.get(pk=case.pk)
     workflow.case_reassign(
         case=Case.objects.get(pk=case.pk),
         actor=coordinator,
@@ -239,12 +241,19 @@ def test_a_stale_page_cannot_write_back_what_others_changed(attorney, volunteer,
         attorney=volunteer,
         reason="Capacity.",
     )
-    with pytest.raises(workflow.CaseError):
+    # Still allowed to ask for review, but the case is not the one on their page any more.
+    with pytest.raises(workflow.CaseConflict):
+        workflow.case_request_review(
+            case=seen_by_coordinator, actor=coordinator, expected_state=State.DRAFTING
+        )
+    # The attorney who lost the case may not act on it at all, whatever their page says.
+    with pytest.raises(workflow.CaseForbidden):
         workflow.case_request_review(
             case=seen_by_attorney, actor=attorney, expected_state=State.DRAFTING
         )
     case.refresh_from_db()
     assert (case.state, case.assigned_attorney) == (State.DRAFTING, volunteer)
+    assert not CaseEvent.objects.filter(case=case, action="request_review").exists()
 
 
 def test_a_transition_writes_only_its_own_columns(staff):

@@ -164,7 +164,6 @@ class Command(BaseCommand):
                 actor=attorney or coordinator,
                 content=DEMO_PDF,
                 original_name=name,
-                content_type="application/pdf",
                 kind=kind,
             )
 

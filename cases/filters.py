@@ -1,0 +1,69 @@
+"""The pipeline's filters (django-filter). A value a filter cannot use is left out, and named on
+the page, while the others still apply; with no state chosen, the queue shows the open cases."""
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import State, Urgency
+from cases.workflow import volunteer_attorneys
+from clemency.common.counties import NEW_YORK_COUNTIES
+
+ANY = _("Any")
+
+
+class FilterForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class PipelineFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Reference"),
+        field_name="reference",
+        lookup_expr="icontains",
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "search", "dir": "ltr"}),
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("State"), choices=State.choices, empty_label=_("All open")
+    )
+    urgency = django_filters.ChoiceFilter(
+        label=_("Urgency"), choices=Urgency.choices, empty_label=ANY
+    )
+    county = django_filters.ChoiceFilter(
+        label=_("County"),
+        field_name="convictions__county",
+        choices=[(county, county) for county in NEW_YORK_COUNTIES],
+        empty_label=ANY,
+        distinct=True,
+    )
+    language = django_filters.ChoiceFilter(
+        label=_("Language"), choices=settings.LANGUAGES, empty_label=ANY
+    )
+    attorney = django_filters.ModelChoiceFilter(
+        label=_("Volunteer attorney"),
+        field_name="assigned_attorney",
+        queryset=lambda request: volunteer_attorneys().order_by("email"),
+        empty_label=ANY,
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        form = FilterForm
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(next_deadline__lt=timezone.localdate()) if value else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset if self.form.cleaned_data.get("state") else queryset.open()
+
+    @property
+    def ignored(self) -> list[str]:
+        """The labels of the filters whose value could not be used."""
+        return [str(self.form.fields[name].label) for name in self.form.errors]
