@@ -185,6 +185,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "urgency", "created_at"]),
+            # The pipeline's counts per state and the queue's length, from the index alone.
+            models.Index(
+                fields=["state"],
+                name="live_case_state",
+                condition=models.Q(shredded_at__isnull=True),
+            ),
             # The queue's order (most urgent, then oldest) over live cases: a page is read in
             # index order and stops after its rows, however many cases there are.
             models.Index(

@@ -207,7 +207,7 @@ def _rows(cases) -> list[dict]:
 @workspace(rules.sees_all)
 def pipeline(request: HttpRequest) -> HttpResponse:
     cases = Case.objects.visible_to(request.user).live()
-    counts = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
+    counts = dict(cases.values_list("state").annotate(n=Count("*")).order_by())
     filters = PipelineFilter(request.GET, queryset=cases)
     page = Paginator(_queue(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

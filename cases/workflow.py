@@ -396,7 +396,7 @@ def open_cases_by_attorney(user) -> dict[int, int]:
         .live()
         .filter(state__in=ATTORNEY_STATES, assigned_attorney__isnull=False)
         .values_list("assigned_attorney")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return dict(rows)

@@ -94,9 +94,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "clemency.urls"
 WSGI_APPLICATION = "clemency.wsgi.application"
 
-# Widgets render with Django's own Jinja2 templates: the same HTML, compiled to Python, so a
-# list of 62 counties is not 124 template includes.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
