@@ -89,4 +89,5 @@ class PipelineFilter(django_filters.FilterSet):
     @property
     def ignored(self) -> list[str]:
         """The labels of the filters whose value could not be used."""
-        return [str(self.form.fields[name].label) for name in self.form.errors]
+        fields = self.form.fields
+        return [str(fields[name].label) for name in self.form.errors if name in fields]

@@ -29,6 +29,7 @@ from cases.models import (
     PendingDeletion,
     Screening,
 )
+from cases.publication import publish_status
 from clemency.audit.log import record
 from clemency.common import filetypes
 from clemency.security import casekeys
@@ -190,6 +191,8 @@ def document_read(*, document: Document, actor) -> Iterator[bytes]:
     is cut off rather than completed with bad bytes.
     """
     case = document.case
+    if actor is not None and not rules.may_see(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
     key = casekeys.case_key(case)
     with transaction.atomic():
         record(
@@ -249,6 +252,7 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
             case_id=locked.pk,
             data={"reason": reason, "documents": len(object_names)},
         )
+        publish_status(locked)  # nothing asked of the applicant any more
         transaction.on_commit(purge_pending_deletions)
     # The caller's instance must not keep a usable key either.
     case.wrapped_key, case.shredded_at = None, locked.shredded_at

@@ -271,6 +271,7 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
     can = rules.rights(case, user)
     actions, blocked = case_actions(case, user)
+    labels = dict(InfoItem.choices)
     if can.screen:
         screening_form = forms.ScreeningForm(initial=screening.answers if screening else {})
         urgency_form = urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency})
@@ -289,7 +290,7 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "events": [
                 (event, event_label(event.action)) for event in case.events.select_related("actor")
             ],
-            "info_requested": [InfoItem(item).label for item in case.info_requested],
+            "info_requested": [labels.get(item, item) for item in case.info_requested],
             "notes": list(case.notes.select_related("author")),
             "duplicates": list(services.possible_duplicates(case, user)),
             "actions": actions,

@@ -134,6 +134,13 @@ def _grant_attorney(case: Case, attorney) -> None:
         assign_perm(codename, attorney, case)
 
 
+def _require_may(case: Case, actor, action: str) -> None:
+    """For services that check their input before firing: the rule first, so that someone who may
+    not act learns nothing about the case from a validation message."""
+    if not rules.may(case, actor, action):
+        raise _forbidden()
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -227,6 +234,7 @@ def case_assign(
     *, case: Case, actor, expected_state: str, attorney, deadline: date | None = None
 ) -> CaseEvent:
     """Match a volunteer attorney: they get view and work permissions on this case only."""
+    _require_may(case, actor, "assign")
     _require_attorney(attorney)
     with transaction.atomic():
         event = _fire(
@@ -244,6 +252,7 @@ def case_assign(
 
 def case_reassign(*, case: Case, actor, expected_state: str, attorney, reason: str) -> CaseEvent:
     """Hand a case in drafting to another attorney; the first loses access."""
+    _require_may(case, actor, "reassign")
     _require_attorney(attorney)
     reason = _require_reason(reason)
     if attorney.pk == case.assigned_attorney_id:
@@ -352,8 +361,10 @@ def case_set_urgency(*, case: Case, actor, urgency: str, reason: str) -> CaseEve
     _require_choice(urgency, Urgency)
     reason = _require_reason(reason)
     with transaction.atomic():
-        previous = case.urgency
-        Case.objects.filter(pk=case.pk).update(urgency=urgency, updated_at=timezone.now())
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        previous = locked.urgency
+        locked.urgency = urgency
+        locked.save(update_fields=["urgency", "updated_at"])
         case.urgency = urgency
         return _event(
             case, actor, "urgency_set", reason=reason, data={"from": previous, "to": urgency}

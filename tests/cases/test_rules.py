@@ -75,3 +75,28 @@ def test_a_refused_file_type_leaves_no_stored_object(settings, coordinator):
     root = Path(settings.STORAGES["documents"]["OPTIONS"]["location"])
     assert not case.documents.exists()
     assert [path for path in root.rglob("*") if path.is_file()] == []
+
+
+def test_a_refused_user_learns_nothing_from_validation(staff, attorney, volunteer):
+    case = make_case(State.DRAFTING, attorney=attorney)
+    with pytest.raises(CaseForbidden):  # not "This attorney already has the case."
+        workflow.case_reassign(
+            case=case, actor=staff, expected_state=State.DRAFTING, attorney=attorney, reason="x"
+        )
+    with pytest.raises(CaseForbidden):
+        workflow.case_assign(
+            case=make_case(State.ACCEPTED),
+            actor=staff,
+            expected_state=State.ACCEPTED,
+            attorney=None,
+        )
+
+
+def test_a_download_needs_a_case_the_user_may_see(attorney, other_attorney):
+    from cases.services import document_read
+
+    case = make_case(State.DRAFTING, attorney=attorney)
+    document = document_store(case=case, actor=attorney, kind="draft_petition", content=PDF)
+    with pytest.raises(CaseForbidden):
+        document_read(document=document, actor=other_attorney)
+    assert b"".join(document_read(document=document, actor=attorney)) == PDF

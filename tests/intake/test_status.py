@@ -122,3 +122,26 @@ def test_only_known_requests_are_listed(client, opened):
     )
     status = status_lookup(reference=reference, status_code=code)
     assert status.requested == (str(InfoItem.RAP_SHEET.label),)
+
+
+def test_a_shredded_case_asks_nothing_of_the_applicant_any_more(opened, staff):
+    from cases.services import case_shred
+
+    case, reference, code = opened
+    workflow.case_start_review(case=case, actor=staff, expected_state=State.INTAKE)
+    workflow.case_request_info(
+        case=case, actor=staff, expected_state=State.REVIEW, items=[InfoItem.CALL]
+    )
+    assert status_lookup(reference=reference, status_code=code).requested
+    case_shred(case=case, actor=None, reason="request")
+    assert status_lookup(reference=reference, status_code=code).requested == ()
+
+
+def test_the_case_page_shows_a_request_code_it_does_not_know(client_for, opened):
+    case, _reference, _code = opened
+    Case.objects.filter(pk=case.pk).update(
+        state=State.NEEDS_INFO, info_requested=[InfoItem.CALL, "retired_item"]
+    )
+    response = client_for("staff").get(reverse("cases:case", kwargs={"case_id": case.pk}))
+    assert response.status_code == 200
+    assert "retired_item" in response.text
