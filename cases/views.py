@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
@@ -180,21 +181,22 @@ def _queue(queryset):
 
 def _rows(cases) -> list[dict]:
     """What a case list shows of each case, as plain values: the template only prints them.
-    Labels are translated once per page, not once per row."""
+    Labels, the time and the date are worked out once per page, not once per row."""
     states = {value: str(label) for value, label in State.choices}
     languages = {code: str(name) for code, name in settings.LANGUAGES}
     steps = {state: str(text) for state, text in NEXT_STEP.items()}
+    now, today = timezone.now(), timezone.localdate()
     return [
         {
             "url": case.get_absolute_url(),
             "reference": case.reference,
             "state": states[case.state],
             "urgency": case.urgency,
-            "days": case.days_in_state,
+            "days": (now - case.state_changed_at).days,
             "deadline": date_format(case.next_deadline, "SHORT_DATE_FORMAT")
             if case.next_deadline
             else "—",
-            "overdue": case.is_overdue,
+            "overdue": case.next_deadline is not None and case.next_deadline < today,
             "language": languages.get(case.language, case.language),
             "attorney": case.assigned_attorney.email if case.assigned_attorney else "—",
             "next_step": steps.get(case.state, "—"),
