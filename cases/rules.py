@@ -11,9 +11,10 @@ Nothing here imports cases.models at module level: the models import these rules
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_fsm import ANY_STATE, can_proceed
 
 # Staff and coordinators hold these through their group; attorneys hold view_case and
@@ -21,11 +22,33 @@ from django_fsm import ANY_STATE, can_proceed
 SCREEN = "cases.screen_case"
 COORDINATE = "cases.coordinate_case"
 VIEW_ALL = "cases.view_all_cases"
-WORK_ON = "cases.work_on_case"
 ATTORNEY_PERMISSIONS = ("view_case", "work_on_case")
 # The workspaces: which list a role starts from.
 COORDINATION_WORKSPACE = "accounts.use_coordination_workspace"
 ATTORNEY_WORKSPACE = "accounts.use_attorney_workspace"
+
+
+def holds(user, permission: str) -> bool:
+    """Whether the user holds this permission through their role (their groups, or given to them
+    directly), never through superuser status: an administrator manages accounts and sees no
+    case unless also given a role (DESIGN.md §7, ADR 0012). Django's own ``has_perm`` says yes to
+    every superuser, so the permissions are read here, once per user object (one query)."""
+    if not user.is_active:
+        return False
+    held = getattr(user, "_role_permissions", None)
+    if held is None:
+        rows = (
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        )
+        held = user._role_permissions = frozenset(f"{app}.{codename}" for app, codename in rows)
+    return permission in held
+
+
+def _works_on(case, user) -> bool:
+    """The attorney's own permission on this case (a django-guardian row), superuser or not."""
+    return case.user_permissions.filter(user=user, permission__codename="work_on_case").exists()
 
 
 # --- Seeing cases ---------------------------------------------------------------------------------
@@ -48,17 +71,17 @@ def visible(queryset: QuerySet, user) -> QuerySet:
 
 def sees_all(user) -> bool:
     """Staff and coordinators: the pipeline, every case, possible duplicates."""
-    return user.has_perm(VIEW_ALL)
+    return holds(user, VIEW_ALL)
 
 
 def coordinates(user) -> bool:
     """The coordination workspace: matching, review, filing, volunteers' caseloads."""
-    return user.has_perm(COORDINATION_WORKSPACE)
+    return holds(user, COORDINATION_WORKSPACE)
 
 
 def has_own_cases(user) -> bool:
     """The attorney's workspace: the cases assigned to them."""
-    return user.has_perm(ATTORNEY_WORKSPACE)
+    return holds(user, ATTORNEY_WORKSPACE)
 
 
 def may_see(case, user) -> bool:
@@ -70,17 +93,17 @@ def may_see(case, user) -> bool:
 
 
 def may_screen(case, user) -> bool:
-    return user.has_perm(SCREEN)
+    return holds(user, SCREEN)
 
 
 def may_coordinate(case, user) -> bool:
-    return user.has_perm(COORDINATE)
+    return holds(user, COORDINATE)
 
 
 def may_draft(case, user) -> bool:
     """A coordinator, or the attorney assigned to this case."""
-    return user.has_perm(COORDINATE) or (
-        case.assigned_attorney_id == user.pk and user.has_perm(WORK_ON, case)
+    return holds(user, COORDINATE) or (
+        case.assigned_attorney_id == user.pk and _works_on(case, user)
     )
 
 

@@ -100,3 +100,25 @@ def test_a_download_needs_a_case_the_user_may_see(attorney, other_attorney):
     with pytest.raises(CaseForbidden):
         document_read(document=document, actor=other_attorney)
     assert b"".join(document_read(document=document, actor=attorney)) == PDF
+
+
+def test_an_administrator_sees_no_case_without_a_role(administrator, attorney):
+    """Superuser status opens the admin site, not case data (DESIGN.md §7, ADR 0012)."""
+    from django.contrib.auth.models import Group
+
+    from cases.models import Case
+    from clemency.accounts.roles import Role
+
+    case = make_case(State.DRAFTING, attorney=attorney)
+    assert administrator.is_superuser
+    assert not Case.objects.visible_to(administrator).exists()
+    assert not rules.sees_all(administrator)
+    assert not rules.may(case, administrator, "close")
+    assert not rules.may_draft(case, administrator)
+    assert rules.upload_kinds(case, administrator) == []
+    with pytest.raises(CaseForbidden):
+        workflow.case_add_note(case=case, actor=administrator, text="Reading along.")
+    administrator.groups.add(Group.objects.get(name=Role.COORDINATOR.value))
+    administrator = type(administrator).objects.get(pk=administrator.pk)  # fresh permission cache
+    assert Case.objects.visible_to(administrator).filter(pk=case.pk).exists()
+    assert rules.may(case, administrator, "close")

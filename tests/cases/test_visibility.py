@@ -19,7 +19,7 @@ from tests.cases.conftest import make_case
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = re.compile(r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}")
-PERSONAS = ["staff", "coordinator", "attorney", "other_attorney"]
+PERSONAS = ["staff", "coordinator", "attorney", "other_attorney", "administrator"]
 
 
 @pytest.fixture
