@@ -118,11 +118,9 @@ def upload_kinds(case, user) -> list[tuple[str, str]]:
     if may_draft(case, user):
         return list(Document.Kind.choices)
     if may_screen(case, user):
-        return [(value, label) for value, label in Document.Kind.choices if value not in PETITIONS]
+        petitions = {Document.Kind.DRAFT_PETITION, Document.Kind.FINAL_PETITION}
+        return [(value, label) for value, label in Document.Kind.choices if value not in petitions]
     return []
-
-
-PETITIONS = frozenset({"draft_petition", "final_petition"})
 
 
 def may_upload(case, user, kind: str) -> bool:
@@ -134,14 +132,12 @@ class CaseRights:
     """What the case page offers this user, worked out once per page."""
 
     screen: bool
-    see_duplicates: bool
     upload_kinds: list
 
 
 def rights(case, user) -> CaseRights:
     return CaseRights(
         screen=may_screen(case, user),
-        see_duplicates=may_see_duplicates(case, user),
         upload_kinds=upload_kinds(case, user),
     )
 

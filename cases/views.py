@@ -284,7 +284,6 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
         "cases/case.html",
         {
             "case": case,
-            "can": can,
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
             "convictions": list(case.convictions.all()),
