@@ -26,7 +26,7 @@ from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
-from intake import steps
+from intake import steps, throttle
 from intake.models import Draft, DraftDocument, default_expiry
 from intake.tasks import open_submission
 
@@ -61,25 +61,32 @@ def _decoy_unwrap(code: str) -> None:
         drafts.unwrap_with_resume_code(_DECOY[0], code, draft_id=_DECOY[1])
 
 
-def draft_resume(*, code: str) -> tuple[Draft, bytes] | None:
+def draft_resume(*, code: str, client: str) -> tuple[Draft, bytes] | None:
     """The open draft this code unlocks, with its key; None for a wrong, old or used code.
 
-    A wrong code and a code of no draft take the same time and give the same answer.
+    A wrong code and a code of no draft take the same time and give the same answer. A code
+    that finds its draft is always judged, however many wrong ones came from this address
+    (throttle.Throttled for the others); every attempt is counted before the slow hash.
     """
     normalized = drafts.normalize_code(code)
-    if not drafts.is_well_formed(normalized, drafts.RESUME_CODE_CHARS):
-        return None
-    draft = Draft.objects.filter(
-        locator=drafts.locator(normalized), submitted_at=None, expires_at__gt=timezone.now()
-    ).first()
+    draft = None
+    if drafts.is_well_formed(normalized, drafts.RESUME_CODE_CHARS):
+        draft = Draft.objects.filter(
+            locator=drafts.locator(normalized), submitted_at=None, expires_at__gt=timezone.now()
+        ).first()
     if draft is None:
-        _decoy_unwrap(normalized)
+        throttle.guess(client)
+        if drafts.is_well_formed(normalized, drafts.RESUME_CODE_CHARS):
+            throttle.code_check()
+            _decoy_unwrap(normalized)
         return None
+    throttle.code_check()
     try:
         dek = drafts.unwrap_with_resume_code(
             bytes(draft.code_wrapped_key), normalized, draft_id=draft.pk
         )
     except DecryptionError:
+        throttle.guess(client)
         return None
     return draft, dek
 
@@ -240,19 +247,33 @@ class Status:
         return SENTENCES[self.stage] % {"reference": self.reference}
 
 
-def status_lookup(*, reference: str, status_code: str) -> Status | None:
+def status_lookup(*, reference: str, status_code: str, client: str) -> Status | None:
     """The stage of a submission, for its reference and status code; None if either is wrong.
+
+    Counted before the slow hash, per address and per reference (throttle.Throttled past a
+    limit); a right answer gives both places back.
 
     Reads the submission only (intake.Draft): cases/publication.py keeps its stage and what staff
     asked for up to date; the case itself is never read here.
     """
     reference = reference.strip().upper()
     code = drafts.normalize_code(status_code)
+    throttle.guess(client)
+    throttle.reference_guess(client, reference)
+    try:
+        throttle.code_check()
+    except throttle.Throttled:
+        throttle.right_guess(client)
+        throttle.reference_result(client, reference, right=True)
+        raise
     draft = Draft.objects.filter(reference=reference).first()
     # The slow hash runs whether or not the reference exists, so timing says nothing.
     encoded = draft.status_code_hash if draft and draft.status_code_hash else _decoy_hash()
-    if not check_password(code, encoded) or draft is None:
+    right = check_password(code, encoded) and draft is not None
+    throttle.reference_result(client, reference, right=right)
+    if not right:
         return None
+    throttle.right_guess(client)
     labels = dict(InfoItem.choices)
     return Status(
         stage=PublicStage(draft.stage or PublicStage.RECEIVED),

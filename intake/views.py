@@ -7,17 +7,20 @@ Nothing personal goes in a URL: steps are addressed by name, drafts by the sessi
 import functools
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clemency.clientip import client_address
 from clemency.security.storage import EncryptingUploadHandler
 from intake import services, session, steps, throttle
 from intake.answers import answer_sections
@@ -36,19 +39,23 @@ def start(request: HttpRequest) -> HttpResponse:
     """GET explains; POST creates the draft and shows the resume code, once."""
     if request.method == "GET":
         return render(request, "intake/start.html")
-    client = throttle.client(request)
     # "website" is a field people never see (a honeypot); robots fill it in.
-    if request.POST.get("website") or throttle.blocked("start", client):
-        return render(
-            request,
-            "intake/start.html",
-            {"error": _("Too many new applications from here. Please wait an hour.")},
-            status=429,
-        )
-    throttle.count("start", client)
+    try:
+        if request.POST.get("website"):
+            raise throttle.Throttled(timezone.now() + timedelta(hours=1))
+        throttle.start(client_address(request))
+    except throttle.Throttled as refused:
+        return _too_many(request, "intake/start.html", refused)
     draft, dek, code = services.draft_start(language=get_language())
     response = render(request, "intake/code.html", {"code": code, "next": steps.STEPS[0]})
     session.remember(request, response, draft, dek)
+    return response
+
+
+def _too_many(request: HttpRequest, template: str, refused: throttle.Throttled) -> HttpResponse:
+    """429 with the form as it was (what was typed stays) and when to try again."""
+    response = render(request, template, {"error": refused.message}, status=429)
+    response.headers["Retry-After"] = str(refused.retry_after)
     return response
 
 
@@ -207,25 +214,25 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
 def resume(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
-        client = throttle.client(request)
-        if throttle.blocked("resume", client):
-            error = _("Too many tries. Please wait an hour and try again.")
-        else:
-            found = services.draft_resume(code=request.POST.get("code", ""))
-            if found is not None:
-                draft, dek = found
-                answers = services.draft_answers(draft=draft, dek=dek)
-                following = steps.first_unanswered(answers)
-                response = (
-                    redirect("intake:step", identifier=following.identifier)
-                    if following
-                    else redirect("intake:review")
-                )
-                session.remember(request, response, draft, dek)
-                return response
-            throttle.count("resume", client)
-            # Same words whether the code is wrong or no draft exists.
-            error = _("This code does not open an application. Check it and try again.")
+        try:
+            found = services.draft_resume(
+                code=request.POST.get("code", ""), client=client_address(request)
+            )
+        except throttle.Throttled as refused:
+            return _too_many(request, "intake/resume.html", refused)
+        if found is not None:
+            draft, dek = found
+            answers = services.draft_answers(draft=draft, dek=dek)
+            following = steps.first_unanswered(answers)
+            response = (
+                redirect("intake:step", identifier=following.identifier)
+                if following
+                else redirect("intake:review")
+            )
+            session.remember(request, response, draft, dek)
+            return response
+        # Same words whether the code is wrong or no draft exists.
+        error = _("This code does not open an application. Check it and try again.")
     return render(request, "intake/resume.html", {"error": error}, status=400 if error else 200)
 
 
@@ -234,17 +241,16 @@ def resume(request: HttpRequest) -> HttpResponse:
 def status(request: HttpRequest) -> HttpResponse:
     error = result = None
     if request.method == "POST":
-        client = throttle.client(request)
-        reference = request.POST.get("reference", "").strip().upper()
-        if throttle.blocked("status", client, reference):
-            error = _("Too many tries. Please wait an hour and try again.")
-        else:
+        try:
             result = services.status_lookup(
-                reference=reference, status_code=request.POST.get("status_code", "")
+                reference=request.POST.get("reference", ""),
+                status_code=request.POST.get("status_code", ""),
+                client=client_address(request),
             )
-            if result is None:
-                throttle.count("status", client, reference)
-                error = _("The reference and code do not match. Check them and try again.")
+        except throttle.Throttled as refused:
+            return _too_many(request, "intake/status.html", refused)
+        if result is None:
+            error = _("The reference and code do not match. Check them and try again.")
     return render(
         request,
         "intake/status.html",

@@ -78,7 +78,7 @@ def test_resume_with_the_code_however_it_is_typed(typed):
         "spaces": code.replace("-", " "),
         "look-alikes": code.replace("0", "O").replace("1", "l"),
     }
-    resumed = draft_resume(code=variants[typed])
+    resumed = draft_resume(code=variants[typed], client="192.0.2.1")
     assert resumed is not None
     assert resumed[0].pk == draft.pk
     assert draft_answers(draft=resumed[0], dek=resumed[1]) == ANSWERS
@@ -87,18 +87,18 @@ def test_resume_with_the_code_however_it_is_typed(typed):
 def test_wrong_unknown_or_malformed_codes_open_nothing():
     _draft, _dek, code = filled_draft()
     other = drafts.new_resume_code()
-    assert draft_resume(code=other) is None
-    assert draft_resume(code="1234") is None
-    assert draft_resume(code="") is None
+    assert draft_resume(code=other, client="192.0.2.1") is None
+    assert draft_resume(code="1234", client="192.0.2.1") is None
+    assert draft_resume(code="", client="192.0.2.1") is None
     wrong_secret = code[:-1] + ("0" if code[-1] != "0" else "1")
-    assert draft_resume(code=wrong_secret) is None
+    assert draft_resume(code=wrong_secret, client="192.0.2.1") is None
 
 
 def test_expired_drafts_cannot_be_resumed_and_are_deleted():
     draft, _dek, code = filled_draft()
     kept, _dek2, _code2 = draft_start(language="en")
     Draft.objects.filter(pk=draft.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert draft_resume(code=code) is None
+    assert draft_resume(code=code, client="192.0.2.1") is None
     assert drafts_delete_expired() == 1
     assert list(Draft.objects.values_list("pk", flat=True)) == [kept.pk]
 
@@ -120,7 +120,7 @@ def test_submission_seals_and_forgets_every_public_way_in(django_capture_on_comm
     assert stored.code_wrapped_key is None
     assert stored.sealed_key is not None
     assert status_code.encode() not in raw_row(stored)
-    assert draft_resume(code=code) is None
+    assert draft_resume(code=code, client="192.0.2.1") is None
     with pytest.raises(IntakeError):
         draft_save_step(draft=stored, dek=dek, step="story", data={"text": "late"})
     with pytest.raises(IntakeError):
@@ -175,13 +175,23 @@ def test_status_lookup_shows_only_a_coarse_stage(django_capture_on_commit_callba
     draft, dek, _code = filled_draft()
     with django_capture_on_commit_callbacks(execute=True):
         reference, status_code = draft_submit(draft=draft, dek=dek)
-    status = status_lookup(reference=reference.lower(), status_code=status_code.lower())
+    status = status_lookup(
+        reference=reference.lower(), status_code=status_code.lower(), client="192.0.2.1"
+    )
     assert (status.stage, status.reference) == ("received", reference)
     Case.objects.filter(reference=reference).update(state="drafting")
     publish_status(Case.objects.get(reference=reference))
-    assert status_lookup(reference=reference, status_code=status_code).stage == "preparing"
-    assert status_lookup(reference=reference, status_code=drafts.new_status_code()) is None
-    assert status_lookup(reference="PP-0000-0000", status_code=status_code) is None
+    assert (
+        status_lookup(reference=reference, status_code=status_code, client="192.0.2.1").stage
+        == "preparing"
+    )
+    assert (
+        status_lookup(reference=reference, status_code=drafts.new_status_code(), client="192.0.2.1")
+        is None
+    )
+    assert (
+        status_lookup(reference="PP-0000-0000", status_code=status_code, client="192.0.2.1") is None
+    )
 
 
 TODAY = date(2026, 11, 23)

@@ -72,16 +72,19 @@ def test_publish_status_ignores_cases_without_a_submission(opened):
 
 def test_the_status_follows_the_workflow(opened, staff):
     case, reference, code = opened
-    assert status_lookup(reference=reference, status_code=code).stage == PublicStage.RECEIVED
+    assert (
+        status_lookup(reference=reference, status_code=code, client="192.0.2.1").stage
+        == PublicStage.RECEIVED
+    )
     workflow.case_start_review(case=case, actor=staff, expected_state=State.INTAKE)
     workflow.case_request_info(
         case=case, actor=staff, expected_state=State.REVIEW, items=list(ASKED)
     )
-    status = status_lookup(reference=reference, status_code=code)
+    status = status_lookup(reference=reference, status_code=code, client="192.0.2.1")
     assert status.stage == PublicStage.REVIEWING
     assert status.requested == tuple(str(item.label) for item in ASKED)
     workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
-    assert status_lookup(reference=reference, status_code=code).requested == ()
+    assert status_lookup(reference=reference, status_code=code, client="192.0.2.1").requested == ()
 
 
 def test_status_lookup_and_page_never_touch_a_case_table(client, opened):
@@ -89,7 +92,7 @@ def test_status_lookup_and_page_never_touch_a_case_table(client, opened):
     Case.objects.filter(pk=case.pk).update(state=State.NEEDS_INFO, info_requested=ASKED)
     publish_status(Case.objects.get(pk=case.pk))
     with CaptureQueriesContext(connection) as queries:
-        status = status_lookup(reference=reference, status_code=code)
+        status = status_lookup(reference=reference, status_code=code, client="192.0.2.1")
         response = client.post(
             reverse("intake:status"), {"reference": reference, "status_code": code}
         )
@@ -120,7 +123,7 @@ def test_only_known_requests_are_listed(client, opened):
     Draft.objects.filter(pk=case.pk).update(
         stage=PublicStage.REVIEWING, requested=["rap_sheet", "<b>free text</b>"]
     )
-    status = status_lookup(reference=reference, status_code=code)
+    status = status_lookup(reference=reference, status_code=code, client="192.0.2.1")
     assert status.requested == (str(InfoItem.RAP_SHEET.label),)
 
 
@@ -132,9 +135,9 @@ def test_a_shredded_case_asks_nothing_of_the_applicant_any_more(opened, staff):
     workflow.case_request_info(
         case=case, actor=staff, expected_state=State.REVIEW, items=[InfoItem.CALL]
     )
-    assert status_lookup(reference=reference, status_code=code).requested
+    assert status_lookup(reference=reference, status_code=code, client="192.0.2.1").requested
     case_shred(case=case, actor=None, reason="request")
-    assert status_lookup(reference=reference, status_code=code).requested == ()
+    assert status_lookup(reference=reference, status_code=code, client="192.0.2.1").requested == ()
 
 
 def test_the_case_page_shows_a_request_code_it_does_not_know(client_for, opened):

@@ -156,37 +156,6 @@ def test_a_wrong_code_is_refused_without_saying_whether_a_draft_exists(client):
     assert message in unknown.text
 
 
-def test_repeated_wrong_codes_are_throttled(client, settings):
-    settings.INTAKE_GUESS_LIMIT = 3
-    code = started(client)
-    guesser = Client()
-    for _ in range(3):
-        guesser.post(reverse("intake:resume"), {"code": "AAAA-BBBB-CCCC-DDDD"})
-    blocked = guesser.post(reverse("intake:resume"), {"code": code})
-    assert blocked.status_code == 400
-    assert "Too many tries" in blocked.text
-
-
-def test_status_guessing_is_throttled_per_reference(
-    client, settings, django_capture_on_commit_callbacks
-):
-    settings.INTAKE_GUESS_LIMIT = 2
-    started(client)
-    fill_all(client)
-    with django_capture_on_commit_callbacks(execute=True):
-        reference = re.search(
-            r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", client.post(reverse("intake:review")).text
-        ).group(0)
-    for address in ("10.0.0.1", "10.0.0.2"):
-        Client(REMOTE_ADDR=address).post(
-            reverse("intake:status"), {"reference": reference, "status_code": "AAAA-AAAA"}
-        )
-    blocked = Client(REMOTE_ADDR="10.0.0.3").post(
-        reverse("intake:status"), {"reference": reference, "status_code": "BBBB-BBBB"}
-    )
-    assert "Too many tries" in blocked.text
-
-
 def test_steps_without_a_draft_send_to_resume(client):
     response = client.get(step_url("applicant"))
     assert response.url == reverse("intake:resume")
