@@ -12,20 +12,31 @@ does (``unseal_key``) lives in unsealing.py, which the public side never imports
 
 Code-wrapped key (while a draft is open)::
 
-    magic "CLMCODE" | format version (1) | iterations (4) | lanes (4) | memory KiB (4) | salt (16)
+    magic "CLMCODE" | format version (2) | iterations (4) | lanes (4) | memory KiB (4) | salt (16)
     | nonce (12) | AES-256-GCM ciphertext of the key
 
-The wrapping key is Argon2id of the resume code, with the context as Argon2 associated data.
+The wrapping key is Argon2id of the resume code (argon2-cffi: the reference implementation, its
+lanes computed on its own threads with the GIL released); the header and the context are the
+AES-GCM associated data. Version 1 (still read, never written) also gave the context to Argon2 as
+associated data and was derived with cryptography's Argon2id; OpenSSL's implementation hangs when
+two threads run it at once with several lanes, so those derivations take turns behind a lock.
+
+However many threads ask, at most ARGON2_MAX_PARALLEL derivations run at once in a process
+(64 MiB each); the others wait for a turn.
 """
 
 import secrets
 import struct
+import threading
 from dataclasses import dataclass
+from functools import cache
 
+from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from django.conf import settings
 
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import (
@@ -38,6 +49,7 @@ from clemency.security.keys import (
 SEAL_MAGIC = b"CLMSEAL"
 CODE_MAGIC = b"CLMCODE"
 FORMAT_VERSION = 1
+CODE_FORMAT_VERSION = 2
 _SEAL_INFO = b"clemency/intake-seal/v1|"
 _SUITE_IDS = {IntakeSuite.MLKEM768_X25519: 1, IntakeSuite.X25519: 2}
 _KEMS = {
@@ -89,15 +101,37 @@ DEFAULT_ARGON2 = Argon2Parameters()
 _CODE_HEADER = struct.Struct(">7sBIII16s")
 
 
-def _code_key(code: str, salt: bytes, params: Argon2Parameters, context: bytes) -> bytes:
-    return Argon2id(
-        salt=salt,
-        length=KEY_BYTES,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_kib,
-        ad=context,
-    ).derive(code.encode("utf-8"))
+@cache
+def _turns() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(settings.ARGON2_MAX_PARALLEL)
+
+
+_V1_LOCK = threading.Lock()
+
+
+def _code_key(
+    code: str, salt: bytes, params: Argon2Parameters, context: bytes, *, version: int
+) -> bytes:
+    with _turns():
+        if version == 1:
+            with _V1_LOCK:
+                return Argon2id(
+                    salt=salt,
+                    length=KEY_BYTES,
+                    iterations=params.iterations,
+                    lanes=params.lanes,
+                    memory_cost=params.memory_kib,
+                    ad=context,
+                ).derive(code.encode("utf-8"))
+        return hash_secret_raw(
+            code.encode("utf-8"),
+            salt,
+            time_cost=params.iterations,
+            memory_cost=params.memory_kib,
+            parallelism=params.lanes,
+            hash_len=KEY_BYTES,
+            type=Type.ID,
+        )
 
 
 def wrap_with_code(
@@ -105,10 +139,10 @@ def wrap_with_code(
 ) -> bytes:
     salt = secrets.token_bytes(16)
     header = _CODE_HEADER.pack(
-        CODE_MAGIC, FORMAT_VERSION, params.iterations, params.lanes, params.memory_kib, salt
+        CODE_MAGIC, CODE_FORMAT_VERSION, params.iterations, params.lanes, params.memory_kib, salt
     )
     nonce = secrets.token_bytes(NONCE_BYTES)
-    wrapping_key = _code_key(code, salt, params, context)
+    wrapping_key = _code_key(code, salt, params, context, version=CODE_FORMAT_VERSION)
     return header + nonce + AESGCM(wrapping_key).encrypt(nonce, key, header + context)
 
 
@@ -117,7 +151,7 @@ def unwrap_with_code(blob: bytes, code: str, *, context: bytes) -> bytes:
     if len(blob) < _CODE_HEADER.size + NONCE_BYTES + 16 or not blob.startswith(CODE_MAGIC):
         raise DecryptionError("Not a code-wrapped key.")
     _magic, version, iterations, lanes, memory_kib, salt = _CODE_HEADER.unpack_from(blob)
-    if version != FORMAT_VERSION:
+    if version not in (1, CODE_FORMAT_VERSION):
         raise DecryptionError("A code-wrapped key has an unknown format version.")
     params = Argon2Parameters(iterations, lanes, memory_kib)
     if params.memory_kib > 1024 * 1024 or params.iterations > 32 or params.lanes > 64:
@@ -126,7 +160,7 @@ def unwrap_with_code(blob: bytes, code: str, *, context: bytes) -> bytes:
     nonce = blob[_CODE_HEADER.size : _CODE_HEADER.size + NONCE_BYTES]
     ciphertext = blob[_CODE_HEADER.size + NONCE_BYTES :]
     try:
-        wrapping_key = _code_key(code, salt, params, context)
+        wrapping_key = _code_key(code, salt, params, context, version=version)
         return AESGCM(wrapping_key).decrypt(nonce, ciphertext, header + context)
     except (InvalidTag, ValueError):
         raise DecryptionError("The code does not open this key.") from None

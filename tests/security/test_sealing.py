@@ -86,3 +86,84 @@ def test_default_argon2_cost_is_strong():
     params = Argon2Parameters()
     assert params.memory_kib >= 19 * 1024
     assert params.iterations >= 2
+
+
+def test_code_wrapping_is_argon2id_by_the_reference_implementation():
+    """Version 2: the wrapping key is plain Argon2id (RFC 9106) of the code; cryptography's
+    independent implementation, run alone in one thread, derives the same key."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    from clemency.security import sealing
+
+    salt = b"s" * 16
+    ours = sealing._code_key("ABCD-EFGH", salt, FAST, DRAFT, version=2)
+    theirs = Argon2id(salt=salt, length=32, iterations=1, lanes=1, memory_cost=1024).derive(
+        b"ABCD-EFGH"
+    )
+    assert ours == theirs
+
+
+def test_keys_wrapped_in_version_1_still_open():
+    """Drafts started before version 2 (Argon2 with the context as associated data) resume."""
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from clemency.security import sealing
+
+    key, salt, nonce = random_key(), secrets.token_bytes(16), secrets.token_bytes(12)
+    header = sealing._CODE_HEADER.pack(sealing.CODE_MAGIC, 1, 1, 1, 1024, salt)
+    wrapping = sealing._code_key("CODE", salt, FAST, DRAFT, version=1)
+    blob = header + nonce + AESGCM(wrapping).encrypt(nonce, key, header + DRAFT)
+    assert unwrap_with_code(blob, "CODE", context=DRAFT) == key
+    with pytest.raises(DecryptionError):
+        unwrap_with_code(blob, "CODF", context=DRAFT)
+    assert wrap_with_code(key, "CODE", context=DRAFT, params=FAST)[7] == 2
+
+
+def test_many_threads_with_the_full_cost_all_finish_and_take_turns(settings, monkeypatch):
+    """Eight threads deriving at once with the production cost (64 MiB, 4 lanes) all finish
+    (OpenSSL's Argon2 deadlocks here), and no more than ARGON2_MAX_PARALLEL run together."""
+    import threading
+
+    from clemency.security import sealing
+
+    settings.ARGON2_MAX_PARALLEL = 2
+    sealing._turns.cache_clear()
+    running, most, guard = 0, 0, threading.Lock()
+    real = sealing.hash_secret_raw
+
+    def counting(*args, **kwargs):
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(sealing, "hash_secret_raw", counting)
+    key = random_key()
+    blob = wrap_with_code(key, "RIGHT", context=DRAFT)
+    results: list[object] = []
+
+    def attempt(code):
+        try:
+            results.append(unwrap_with_code(blob, code, context=DRAFT))
+        except DecryptionError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(c,)) for c in ["RIGHT", "WRONG"] * 4]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+        assert results.count(key) == 4
+        assert sum(isinstance(r, DecryptionError) for r in results) == 4
+        assert most == 2
+    finally:
+        sealing._turns.cache_clear()
