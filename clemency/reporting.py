@@ -7,6 +7,7 @@ of parameters and variables, the path) and withholds every value.
 """
 
 import logging
+import re
 import traceback
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
@@ -41,8 +42,28 @@ class _Withheld:
         return self.text
 
 
+# Credentials written into a URL ("postgres://user:password@host/db").
+_URL_WITH_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s]*@", re.IGNORECASE)
+
+
 class ConfidentialExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Cleanse every POST value, cookie and local variable, in every mode (not only DEBUG off)."""
+    """Cleanse every POST value, cookie and local variable, in every mode (not only DEBUG off).
+
+    Settings: Django hides names with KEY, SECRET, PASS, TOKEN...; here also every URL and DSN
+    (DATABASE_URL carries the database password), every *_FILE path and anything private or a
+    credential, and any value that holds a URL with credentials, whatever its setting's name.
+    """
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN|_FILE|CREDENTIAL|PRIVATE|KEK",
+        flags=re.IGNORECASE,
+    )
+
+    def cleanse_setting(self, key, value):
+        cleansed = super().cleanse_setting(key, value)
+        if isinstance(cleansed, str) and _URL_WITH_CREDENTIALS.search(cleansed):
+            return self.cleansed_substitute
+        return cleansed
 
     def is_active(self, request):
         return True

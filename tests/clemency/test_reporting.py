@@ -65,3 +65,17 @@ def test_logged_tracebacks_withhold_messages():
     assert "django.db.utils.IntegrityError (message withheld)" in text
     assert "ValueError (message withheld)" in text
     assert "_raise_chained" in text
+
+
+def test_reports_hide_database_urls_and_secret_files(settings):
+    """DATABASE_URL escapes Django's own filter (no KEY or PASS in its name); a password in it, in
+    another URL setting or in a *_FILE path never reaches a report."""
+    password = "-".join(["Tr0ub4dor", "horse", "staple"])
+    settings.DATABASE_URL = f"postgres://pardon:{password}@db:5432/pardon"
+    settings.S3_ENDPOINT_URL = f"https://minio:{password}@s3.internal"
+    settings.KEKS_FILE = f"/run/secrets/{password}"
+    settings.SOME_CONNECTION = f"redis://:{password}@cache:6379/0"
+    settings.DEBUG = True
+    report = _report(_hostile_request())
+    assert password not in report
+    assert "DATABASE_URL" in report  # the name stays, for debugging
