@@ -260,10 +260,34 @@ DRAFT_LIFETIME_DAYS = env_int("DRAFT_LIFETIME_DAYS", 30)
 DRAFT_COOKIE_NAME = "__Host-draft" if PRODUCTION else "draft"
 # Largest file an applicant may upload, in megabytes (stated on the upload page).
 INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
-# Wrong resume or status codes allowed per hour, per client address and per reference.
+
+# --- Clients and limits (clemency/clientip.py, clemency/limits.py; SECURITY.md "Limits") -------
+
+# Reverse proxies whose forwarding header is believed (addresses or networks). Empty: the header
+# is ignored and the peer's address is the client's. The proxy must append to the header (nginx
+# $proxy_add_x_forwarded_for, Caddy's reverse_proxy does), never pass a client's value alone.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Which header they write: "x-forwarded-for" or "forwarded" (RFC 7239).
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "x-forwarded-for").lower()
+if CLIENT_ADDRESS_HEADER not in {"x-forwarded-for", "forwarded"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CLIENT_ADDRESS_HEADER must be 'x-forwarded-for' or 'forwarded'.")
+# Per hour. Wrong resume or status codes from one client address (a right code always counts
+# back): enough for a family or an office sharing one address to mistype, far too few to guess.
 INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
-# New applications allowed per hour from one client address (families may share one).
+# Wrong status codes for one reference, from everyone together; beyond it only addresses that
+# have not yet failed on that reference may try, so an attacker cannot lock the applicant out.
+INTAKE_REFERENCE_GUESS_LIMIT = env_int("INTAKE_REFERENCE_GUESS_LIMIT", 20)
+# New applications from one client address (families and legal-aid offices share one).
 INTAKE_START_LIMIT = env_int("INTAKE_START_LIMIT", 30)
+# New applications from everyone: about 50 times the busiest hour we expect, so that a flood of
+# robots cannot fill the database and storage.
+INTAKE_START_GLOBAL_LIMIT = env_int("INTAKE_START_GLOBAL_LIMIT", 600)
+# Argon2 derivations running at once in one process (64 MiB each); more wait for a turn.
+ARGON2_MAX_PARALLEL = env_int("ARGON2_MAX_PARALLEL", 4)
+# Argon2 code checks (resume and status codes) from everyone: each takes 64 MiB and ~0.2 s.
+CODE_CHECK_GLOBAL_LIMIT = env_int("CODE_CHECK_GLOBAL_LIMIT", 6000)
 
 # Shared by every process (throttling must count across gunicorn workers).
 CACHES = {
