@@ -4,6 +4,7 @@ No Docker engine runs here, so the file is checked by reading it and by running 
 with the same environment the containers would get.
 """
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -30,7 +31,7 @@ SECRET_NAMES = {
     "BLIND_INDEX_KEY",
     "INTAKE_PRIVATE_KEY",
 }
-SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org"}
+SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org", "SITE_ADDRESS": "pardon.example.org"}
 
 
 def interpolate(value: str) -> str:
@@ -47,14 +48,25 @@ def interpolate(value: str) -> str:
 
 
 def test_services():
-    assert set(SERVICES) == {"db", "s3", "migrate", "web", "worker"}
+    assert set(SERVICES) == {"db", "s3", "migrate", "web", "worker", "proxy"}
     assert SERVICES["db"]["image"] == "postgres:16"
     assert SERVICES["s3"]["image"].startswith("chrislusf/seaweedfs:")
 
 
-def test_only_the_web_port_is_published():
+def test_only_the_proxy_is_published():
     published = {name: s["ports"] for name, s in SERVICES.items() if "ports" in s}
-    assert published == {"web": ["127.0.0.1:8000:8000"]}
+    assert published == {"proxy": ["80:80", "443:443"]}
+
+
+def test_the_app_believes_only_the_proxy_about_client_addresses():
+    proxy = SERVICES["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
+    for name in APP_SERVICES:
+        assert SERVICES[name]["environment"]["TRUSTED_PROXIES"] == proxy
+    assert f"--forwarded-allow-ips={proxy}" in SERVICES["web"]["command"]
+    assert SERVICES["proxy"]["environment"]["UPSTREAM"] == "web:8000"
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
 
 
 def test_long_running_services_have_health_checks():
