@@ -95,6 +95,10 @@ def client_address(request: HttpRequest) -> str:
     return text
 
 
-def axes_client_address(request: HttpRequest) -> str:
-    """For django-axes (settings.AXES_CLIENT_IP_CALLABLE)."""
-    return client_address(request)
+def axes_client_address(request: HttpRequest) -> str | None:
+    """For django-axes (settings.AXES_CLIENT_IP_CALLABLE), which stores a plain address: an IPv6
+    client as the first address of its /64, so that its whole network still counts as one."""
+    text = client_address(request)
+    if not text:
+        return None
+    return str(ipaddress.ip_network(text, strict=False).network_address)

@@ -8,6 +8,7 @@ DJANGO_ENV selects the mode:
 Every variable can also be given as ``NAME_FILE`` (see clemency/env.py). README.md lists them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "clemency",
     "clemency.security",
     "clemency.audit",
@@ -83,12 +89,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed in with the password only: nothing but the second-factor pages until verified.
+    "clemency.accounts.middleware.SecondFactorRequiredMiddleware",
     # Imports casekeys, which the public side never loads (it holds no case key to scope).
     *([] if PUBLIC_ONLY else ["clemency.security.middleware.CaseKeyScopeMiddleware"]),
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: turns a sign-in refused for too many failures into the sign-in page saying when.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clemency.urls"
@@ -125,6 +136,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its account or address is locked (accounts/throttle.py).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -149,6 +162,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
+
+# --- Sign-in: throttling, second factor (clemency/accounts; SECURITY.md "Sign-in") ---------------
+
+# Failed sign-ins, counted by django-axes in the database, locked per key for AXES_COOLOFF_TIME
+# after the last counted failure. Keys: one account from one client address (AXES_FAILURE_LIMIT);
+# one account from every address (SIGNIN_ACCOUNT_FAILURE_LIMIT), so guessing spread over many
+# addresses stops too; one address over every account (SIGNIN_ADDRESS_FAILURE_LIMIT), against
+# password spraying, high enough for an office whose staff share one address.
+AXES_HANDLER = "clemency.accounts.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_ACCOUNT_FAILURE_LIMIT = env_int("SIGNIN_ACCOUNT_FAILURE_LIMIT", 20)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 50)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 60))
+# Tries while locked are refused without being counted, so the time we show stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "clemency.accounts.throttle.signin_username"
+AXES_CLIENT_IP_CALLABLE = "clemency.clientip.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "clemency.accounts.throttle.lockout_response"
+# Nothing typed is kept: no form data (the handler stores none), no log of every sign-in, and
+# log lines mask the account and the address.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "token", "recovery_code"]
+AXES_VERBOSE = False
+
+# Second factor: a passkey or an authenticator app, and recovery codes (accounts/twofactor.py).
+OTP_TOTP_ISSUER = "Pardon Project"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Removing a device, adding one or making new recovery codes asks for the second factor again
+# when it was last given longer ago than this.
+SECOND_FACTOR_RECENT_MINUTES = env_int("SECOND_FACTOR_RECENT_MINUTES", 10)
+# Passkeys belong to one host name and are accepted only from these origins. Browsers refuse an
+# IP address as a passkey's host: in development, use http://localhost:8000.
+OTP_WEBAUTHN_RP_ID = env_str(
+    "PASSKEY_HOST", ALLOWED_HOSTS[0].lstrip(".") if PRODUCTION and ALLOWED_HOSTS else "localhost"
+)
+OTP_WEBAUTHN_RP_NAME = "Pardon Project"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "PASSKEY_ORIGINS",
+    [f"https://{OTP_WEBAUTHN_RP_ID}"] if PRODUCTION else ["http://localhost:8000"],
+)
+# The password always comes first (and is throttled); a passkey is the second factor only.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# Password reset requests per hour, from one client address and for one e-mail address.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)
 
 # Staff sessions are short: they end after SESSION_IDLE_MINUTES without a request, and when the
 # browser closes.
@@ -260,6 +323,34 @@ DRAFT_LIFETIME_DAYS = env_int("DRAFT_LIFETIME_DAYS", 30)
 DRAFT_COOKIE_NAME = "__Host-draft" if PRODUCTION else "draft"
 # Largest file an applicant may upload, in megabytes (stated on the upload page).
 INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
+
+# --- Upload budgets (SECURITY.md "Uploads") -----------------------------------------------------
+
+# One application's files together. A long record needs a certificate of disposition per
+# conviction, a rap sheet, immigration papers, a few letters and photos: 20 files; phone photos
+# are 2-5 MB and scans up to the 20 MB above, so 100 MB. Unsent applications keep their files
+# for DRAFT_LIFETIME_DAYS, so this is what one robot's application can hold for a month.
+INTAKE_MAX_FILES = env_int("INTAKE_MAX_FILES", 20)
+INTAKE_MAX_TOTAL_MB = env_int("INTAKE_MAX_TOTAL_MB", 100)
+# Files from one client address per hour, refused ones included, counted before a byte is
+# stored (clemency/limits.py): a legal-aid office filling three applications in an hour
+# (3 x 20 files) gets through; a robot adds at most 60 x 20 MB an hour from one address.
+INTAKE_UPLOAD_LIMIT = env_int("INTAKE_UPLOAD_LIMIT", 60)
+# Largest file staff and attorneys may upload to a case: a scanned petition with its exhibits.
+CASE_MAX_UPLOAD_MB = env_int("CASE_MAX_UPLOAD_MB", 50)
+# One case's files together. A case runs for years (application files, records, drafts, the
+# petition and its exhibits, letters, correspondence): a busy one has 50 files and 200 MB, so
+# 200 files and 1 GB leave room while stopping a runaway script or a mistaken folder upload.
+CASE_MAX_FILES = env_int("CASE_MAX_FILES", 200)
+CASE_MAX_TOTAL_MB = env_int("CASE_MAX_TOTAL_MB", 1024)
+# Every stored document together (cases and applications), in gigabytes: a thousand cases of
+# 50 MB. Set it below what the documents' disk or bucket may hold; once it is reached, uploads
+# are refused with a message until documents are shredded or the quota is raised. (A site
+# running the public intake alone counts the applications' files, all it can see.)
+DOCUMENT_STORAGE_QUOTA_GB = env_int("DOCUMENT_STORAGE_QUOTA_GB", 50)
+# New York convictions one application or case lists: more than any petition argues; the intake
+# says where to write about others (the story).
+MAX_CONVICTIONS = env_int("MAX_CONVICTIONS", 20)
 
 # --- Clients and limits (clemency/clientip.py, clemency/limits.py; SECURITY.md "Limits") -------
 
@@ -386,5 +477,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
         "django.security": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # django-axes says "signed in" and "cleaned up" at INFO on every sign-in.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,9 +1,10 @@
 """Personas shared by every test: staff, coordinator, two attorneys, an administrator, anonymous."""
 
 import os
+import time
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from clemency.accounts.roles import Role
 from clemency.security.keys import init_directory
@@ -35,6 +36,37 @@ def _test_settings(settings, tmp_path_factory):
             "OPTIONS": {"location": tmp_path_factory.mktemp("documents"), "base_url": None},
         }
     }
+
+
+_force_login_password_only = Client.force_login
+
+
+def _force_login(self, user, backend=None) -> None:
+    """Sign in as `user` with both factors: their authenticator app (one is made if they have
+    none) marks the session verified, as the verification page does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clemency.accounts.twofactor import VERIFIED_AT
+
+    _force_login_password_only(self, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app")
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[VERIFIED_AT] = int(time.time())
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_on_force_login(monkeypatch):
+    """Every account needs a second factor, so `client.force_login(user)` gives both factors;
+    `client.force_login_password_only(user)` gives the password only (for second-factor tests)."""
+    monkeypatch.setattr(Client, "force_login", _force_login)
+    monkeypatch.setattr(
+        Client, "force_login_password_only", _force_login_password_only, raising=False
+    )
 
 
 @pytest.fixture

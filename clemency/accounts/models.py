@@ -1,6 +1,9 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from clemency.accounts.roles import ROLE_HOMES, Role
@@ -14,7 +17,10 @@ class UserManager(BaseUserManager):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, email: str):
-        return self.get(email__iexact=self.normalize_email(email))
+        # Addresses are stored as normalize_email makes them: an exact match. (A case-insensitive
+        # one would let "\u017ftaff@" (long s) reach "staff@" in PostgreSQL while the sign-in limits
+        # counted it as another account.)
+        return self.get(email=self.normalize_email(email))
 
     def _create_user(self, email: str, password: str | None, **extra_fields):
         if not email:
@@ -37,6 +43,10 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+def new_session_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class User(AbstractUser):
     """A person on the project's team. Applicants never have accounts.
 
@@ -53,6 +63,9 @@ class User(AbstractUser):
         default="en",
         help_text=_("The language of e-mails sent to this person."),
     )
+    # Mixed into the hash every session keeps of its user: a new salt ends every session at once
+    # ("sign out everywhere", a new password).
+    session_salt = models.CharField(max_length=32, default=new_session_salt, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -75,6 +88,21 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """What a session must match to stay signed in: the password hash and the session salt."""
+        return salted_hmac(
+            "clemency.accounts.User.get_session_auth_hash",
+            f"{self.password}|{self.session_salt}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def end_sessions(self, *, save: bool = True) -> None:
+        """End every session of this person, on every device (once the salt is saved)."""
+        self.session_salt = new_session_salt()
+        if save:
+            self.save(update_fields=["session_salt"])
 
     def roles(self) -> list[Role]:
         names = {group.name for group in self.groups.all()}

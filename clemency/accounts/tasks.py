@@ -12,8 +12,14 @@ from clemency.accounts.models import User
 
 
 @task()
-def send_password_reset(*, user_id: int, domain: str, use_https: bool) -> None:
-    """Mail a reset link in the person's own language. The token is made here, not stored."""
+def send_password_reset(*, user_id: int | None, domain: str, use_https: bool) -> None:
+    """Mail a reset link in the person's own language. The token is made here, not stored.
+
+    A request for an address with no account queues this task too, with no user: it sends
+    nothing, and the request did the same work as for a known address.
+    """
+    if user_id is None:
+        return
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return

@@ -4,9 +4,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.accounts.otp import app_of, next_code
 from tests.factories import PASSWORD
 
 LOGIN = reverse("accounts:login")
+VERIFY = reverse("accounts:verify")
 
 
 def test_login_page_renders_labelled_fields(client, db):
@@ -17,16 +19,26 @@ def test_login_page_renders_labelled_fields(client, db):
     assert 'autocomplete="current-password"' in response.text
 
 
-def test_login_with_email_lands_on_role_home(client, staff):
+def test_login_with_email_then_code_lands_on_role_home(client, staff):
+    device = app_of(staff)
     response = client.post(LOGIN, {"username": "Staff@Example.org", "password": PASSWORD})
     assert response.status_code == 302
+    assert response.url == VERIFY + "?next=%2Faccounts%2Fhome%2F"
+    response = client.post(
+        response.url, {"app-token": next_code(device), "next": "/accounts/home/"}
+    )
     assert response.url == reverse("accounts:home")
     assert client.get(response.url).url == reverse("cases:pipeline")
 
 
 def test_login_honours_safe_next_only(client, coordinator):
+    app_of(coordinator)
     response = client.post(
         LOGIN + "?next=https://evil.example/", {"username": coordinator.email, "password": PASSWORD}
+    )
+    assert response.url == VERIFY + "?next=%2Faccounts%2Fhome%2F"
+    response = client.post(
+        VERIFY, {"app-token": next_code(app_of(coordinator)), "next": "https://evil.example/"}
     )
     assert response.url == reverse("accounts:home")
 
@@ -83,7 +95,8 @@ def test_password_reset_round_trip(client, attorney, django_capture_on_commit_ca
     new_password = "a new and long passphrase"
     response = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
     assert response.url == reverse("accounts:password-reset-complete")
-    assert client.login(email=attorney.email, password=new_password)
+    attorney.refresh_from_db()
+    assert attorney.check_password(new_password)
 
 
 def test_password_reset_for_unknown_address_says_the_same(

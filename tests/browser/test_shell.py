@@ -5,6 +5,8 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from clemency.accounts.roles import Role
+from tests.accounts.otp import app_of
+from tests.browser.conftest import enter_app_code
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +48,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(page: Page, live_server):
 
 
 def test_staff_signs_in_and_lands_on_their_page(page: Page, live_server):
-    UserFactory(email="staff@example.org", role=Role.INTAKE_STAFF)
+    app_of(UserFactory(email="staff@example.org", role=Role.INTAKE_STAFF))
     page.goto(live_server.url)
     page.get_by_role("link", name="Staff and volunteer sign in").click()
     page.get_by_label("Email address").fill("staff@example.org")
@@ -57,6 +59,8 @@ def test_staff_signs_in_and_lands_on_their_page(page: Page, live_server):
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
+    enter_app_code(page, "staff@example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pipeline")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -65,13 +69,15 @@ def test_staff_signs_in_and_lands_on_their_page(page: Page, live_server):
 
 
 def test_attorney_signs_in_in_bengali(page: Page, live_server):
-    UserFactory(email="attorney1@example.org", role=Role.VOLUNTEER_ATTORNEY)
+    app_of(UserFactory(email="attorney1@example.org", role=Role.VOLUNTEER_ATTORNEY))
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_role("button", name="বাংলা").click()
     expect(page.locator("html")).to_have_attribute("lang", "bn")
     page.locator("#id_username").fill("attorney1@example.org")
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form.stack button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "bn")
+    enter_app_code(page, "attorney1@example.org")
     expect(page).to_have_url(live_server.url + "/cases/mine/")
     expect(page.locator("html")).to_have_attribute("lang", "bn")
 
@@ -110,7 +116,7 @@ def test_pages_load_no_blocked_resources(page: Page, live_server):
 
 
 def test_admin_site_works_under_the_content_security_policy(page: Page, live_server):
-    UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+    app_of(UserFactory(email="admin@example.org", is_staff=True, is_superuser=True))
     refused = []
     page.on(
         "console",
@@ -121,6 +127,7 @@ def test_admin_site_works_under_the_content_security_policy(page: Page, live_ser
     page.get_by_label("Email address").fill("admin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_app_code(page, "admin@example.org")
     expect(page).to_have_url(live_server.url + "/admin/")
     page.goto(live_server.url + "/admin/accounts/user/add/")
     page.wait_for_load_state("networkidle")

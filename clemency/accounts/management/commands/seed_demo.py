@@ -87,6 +87,10 @@ class Command(BaseCommand):
             admin.is_active = admin.is_staff = admin.is_superuser = True
             admin.save()
         self._seed_applications()
+        self.stdout.write(
+            "Each account sets up its second sign-in step (authenticator app or passkey) at its "
+            "first sign-in."
+        )
         self.stdout.write("Demo logins (all with the same password):")
         for email, role in DEMO_USERS:
             self.stdout.write(f"  {email:<26} {role.label}")
