@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from cases.models import ClosureReason, FilingChannel, Outcome, State, Urgency
 from cases.workflow import SCREENING_QUESTIONS, open_cases_by_attorney, volunteer_attorneys
-from clemency.common.forms import date_field
+from clemency.common.forms import TextField, date_field
 from clemency.common.status import InfoItem
 
 REQUIRED = _("Please fill this in.")
@@ -17,8 +17,8 @@ REQUIRED = _("Please fill this in.")
 REASON = _("Reason")
 
 
-def _reason(label=REASON, *, required=True, help_text="") -> forms.CharField:
-    return forms.CharField(
+def _reason(label=REASON, *, required=True, help_text="") -> TextField:
+    return TextField(
         label=label,
         required=required,
         help_text=help_text,
@@ -145,7 +145,7 @@ class UploadForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label=_("Add a note"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -5,6 +5,7 @@ and leaves side effects on storage for after the commit. Audit data carries ids,
 codes, never personal values.
 """
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import rules
+from cases import rules, uploads
 from cases.models import (
     Applicant,
     BlindIndex,
@@ -32,6 +33,7 @@ from cases.models import (
 from cases.publication import publish_status
 from clemency.audit.log import record
 from clemency.common import filetypes
+from clemency.common.text import clean_file_name
 from clemency.security import casekeys
 from clemency.security.blind_index import (
     IndexKind,
@@ -127,6 +129,14 @@ def possible_duplicates(case: Case, user) -> QuerySet[Case]:
     return Case.objects.visible_to(user).live().filter(match).exclude(pk=case.pk).distinct()
 
 
+def _lock_live(case: Case) -> None:
+    """Lock the case's row (what a case part's save and a shred lock too) for the rest of the
+    transaction, so that budgets counted next stay true until it commits; refuse a shredded
+    case, as a case part's save would."""
+    if not Case.objects.select_for_update().live().filter(pk=case.pk).exists():
+        raise casekeys.CaseKeyShredded("This case has been shredded.")
+
+
 def document_store(
     *,
     case: Case,
@@ -140,9 +150,13 @@ def document_store(
 
     Either ``upload``, a file the encrypting upload handler already encrypted as it arrived
     (cases/views.py), or plaintext ``content`` (demo data, commands), encrypted as it streams.
-    The type is told from the file's first bytes, never from its name; the stored object is
-    deleted again if the type is refused or the record cannot be saved. ``actor`` None is the
-    system itself; a user must be allowed to add this kind of document to this case.
+    The type is told from the file's first bytes, never from its name. An upload's contents are
+    checked before anything is kept (clemency/common/contents.py, read back through a
+    decrypting view); ``content`` comes from our own code and is checked for its type only.
+    The case's budget (files, bytes) and the storage quota are counted under the case's row
+    lock, so two uploads at once cannot both take the last place (cases/uploads.py). The stored
+    object is deleted again if anything is refused or the record cannot be saved. ``actor``
+    None is the system itself; a user must be allowed to add this kind of document to this case.
     """
     if kind not in Document.Kind.values:
         raise CaseError(_("Please choose one of the options."))
@@ -150,38 +164,98 @@ def document_store(
         raise CaseForbidden(_("You may not do this on this case."))
     if case.is_shredded:
         raise CaseError(_("This case has been shredded."))
-    storage = document_storage()
+    refused_type = _("This file type is not accepted: PDF, JPEG, PNG, HEIC or Word only.")
+    key = casekeys.case_key(case)
+    content_type = None
     if upload is not None:
-        document_id, head = upload.document_id, upload.head
-        name, size = storage.save_ciphertext(upload.file), upload.plaintext_size
-        original_name = upload.name
-    else:
-        document_id, key = uuid.uuid4(), casekeys.case_key(case)
-        stored = storage.save(
-            content, key=key.key, case_id=case.pk, document_id=document_id, key_version=key.version
-        )
-        name, size, head = stored.name, stored.plaintext_size, stored.head
-    with storage.kept(name), transaction.atomic():
-        content_type = filetypes.sniff(head)
+        content_type = filetypes.sniff(upload.head)
         if content_type is None:
-            raise CaseError(_("This file type is not accepted: PDF, JPEG, PNG, HEIC or Word only."))
-        document = Document.objects.create(
-            id=document_id,
-            case=case,
-            kind=kind,
-            object_name=name,
-            size=size,
-            original_name=original_name,
-            content_type=content_type,
-            uploaded_by=actor,
-        )
-        record(
-            "document.uploaded",
-            actor=actor,
-            case_id=case.pk,
-            data={"document": str(document.pk), "kind": kind},
-        )
+            raise CaseError(refused_type)
+        if problem := uploads.content_problem(upload, content_type, key=key.key):
+            raise CaseError(problem)
+        original_name = upload.name
+    storage = document_storage()
+    name = None
+    try:
+        with transaction.atomic():
+            _lock_live(case)
+            if upload is not None:
+                document_id, size = upload.document_id, upload.plaintext_size
+                if problem := uploads.room_problem(case, size):
+                    raise CaseError(problem)
+                name = storage.save_ciphertext(upload.file)
+            else:
+                document_id = uuid.uuid4()
+                stored = storage.save(
+                    content,
+                    key=key.key,
+                    case_id=case.pk,
+                    document_id=document_id,
+                    key_version=key.version,
+                )
+                name, size = stored.name, stored.plaintext_size
+                content_type = filetypes.sniff(stored.head)
+                if content_type is None:
+                    raise CaseError(refused_type)
+                if problem := uploads.room_problem(case, size):
+                    raise CaseError(problem)
+            document = Document.objects.create(
+                id=document_id,
+                case=case,
+                kind=kind,
+                object_name=name,
+                size=size,
+                original_name=clean_file_name(original_name),
+                content_type=content_type,
+                uploaded_by=actor,
+            )
+            record(
+                "document.uploaded",
+                actor=actor,
+                case_id=case.pk,
+                data={"document": str(document.pk), "kind": kind},
+            )
+    except BaseException:
+        if name is not None:  # stored, but not recorded: nothing may stay unrecorded
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        raise
     return document
+
+
+def case_add_conviction(
+    *,
+    case: Case,
+    actor,
+    county: str,
+    charge: str,
+    court: str = "",
+    docket: str | None = None,
+    convicted_on: date | None = None,
+    sentence: str | None = None,
+    sentence_complete: bool | None = None,
+) -> Conviction:
+    """Add a New York conviction to a case: at most ``settings.MAX_CONVICTIONS``, counted under
+    the case's row lock. ``actor`` None is the system itself (opening a submission)."""
+    if actor is not None and not rules.may_screen(case, actor):
+        raise CaseForbidden(_("You may not do this on this case."))
+    with transaction.atomic():
+        _lock_live(case)
+        if Conviction.objects.filter(case=case).count() >= settings.MAX_CONVICTIONS:
+            raise CaseError(
+                _("A case can list up to %(count)s convictions.")
+                % {"count": settings.MAX_CONVICTIONS}
+            )
+        return Conviction.objects.create(
+            case=case,
+            county=county,
+            court=court,
+            charge=charge,
+            docket=docket,
+            convicted_on=convicted_on,
+            sentence=sentence,
+            sentence_complete=sentence_complete,
+        )
 
 
 def document_read(*, document: Document, actor) -> Iterator[bytes]:

@@ -25,18 +25,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases import forms, rules, services, workflow
+from cases import forms, rules, services, uploads, workflow
 from cases.filters import PipelineFilter
 from cases.models import NEXT_STEP, Case, State, has_attorney, has_client_sign_off
 from cases.services import CaseConflict, CaseError, CaseForbidden
 from clemency.audit.log import record
+from clemency.common import filetypes
 from clemency.common.status import InfoItem
 from clemency.security import casekeys
 from clemency.security.storage import EncryptingUploadHandler
 from intake.answers import answer_sections
 
 PAGE_SIZE = 50
-MAX_UPLOAD_MB = 50
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,11 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
             "convictions": list(case.convictions.all()),
-            "documents": list(case.documents.select_related("uploaded_by")),
+            # Each with the name it downloads under (the type its content was found to be).
+            "documents": [
+                (document, filetypes.download_name(document.original_name, document.content_type))
+                for document in case.documents.select_related("uploaded_by")
+            ],
             "events": [
                 (event, event_label(event.action)) for event in case.events.select_related("actor")
             ],
@@ -297,7 +301,7 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "actions": actions,
             "blocked": blocked,
             "upload_form": forms.UploadForm(kinds=can.upload_kinds) if can.upload_kinds else None,
-            "max_upload_mb": MAX_UPLOAD_MB,
+            "max_upload_mb": settings.CASE_MAX_UPLOAD_MB,
             "note_form": note_form or forms.NoteForm(),
             "screening_form": screening_form,
             "urgency_form": urgency_form,
@@ -400,37 +404,38 @@ def document_upload(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     kinds = rules.upload_kinds(case, request.user)
     rules.require(bool(kinds))
     key = casekeys.case_key(case)
+    room = uploads.allowance(case)
     handler = EncryptingUploadHandler(
         request,
         key=key.key,
         case_id=case.pk,
         key_version=key.version,
-        max_size=MAX_UPLOAD_MB * 1024 * 1024,
+        max_size=settings.CASE_MAX_UPLOAD_MB * uploads.MB,
+        max_files=room.files,
+        max_total=room.bytes,
     )
     request.upload_handlers = [handler]
-    return _document_upload(request, case, kinds, handler)
+    return _document_upload(request, case, kinds, handler, room)
 
 
 @csrf_protect  # ...and the CSRF check runs here, once it has been
-def _document_upload(request, case, kinds, handler) -> HttpResponse:
+def _document_upload(request, case, kinds, handler, room) -> HttpResponse:
     form = forms.UploadForm(request.POST, kinds=kinds)
-    uploads = request.FILES.getlist("file")
-    if handler.rejections:
-        messages.error(
-            request,
-            _("The file is too large. Each file can be up to %(size)s MB.")
-            % {"size": MAX_UPLOAD_MB},
-        )
-    elif not uploads:
+    files = request.FILES.getlist("file")
+    for message in uploads.rejection_messages(handler.rejections, room=room):
+        messages.error(request, message)
+    if not files and not handler.rejections:
         messages.error(request, _("Choose a file first."))
-    elif not form.is_valid():
+    elif files and not form.is_valid():
         messages.error(request, _("Choose the kind of document."))
-    else:
-        for upload in uploads:
+    elif files:
+        for upload in files:
             try:
                 services.document_store(
                     case=case, actor=request.user, kind=form.cleaned_data["kind"], upload=upload
                 )
+            except CaseForbidden:
+                rules.require(False)
             except CaseError as error:
                 messages.error(request, str(error))
             else:
@@ -438,20 +443,29 @@ def _document_upload(request, case, kinds, handler) -> HttpResponse:
     return redirect("cases:case", case_id=case.pk)
 
 
+# Nothing a browser shows of a document may run: no script, no plug-in, no form, no framing.
+DOCUMENT_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+
 @require_safe
 def document_download(
     request: HttpRequest, case_id: uuid.UUID, document_id: uuid.UUID
 ) -> StreamingHttpResponse:
+    """Always an attachment, named after the type its content was found to be (whatever name
+    it came with: clemency/common/filetypes.py ``download_name``), sent as that type."""
     case = case_for(request.user, case_id)
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404
+    content_type = document.content_type
+    if content_type not in filetypes.EXTENSIONS:
+        content_type = "application/octet-stream"
     response = StreamingHttpResponse(
-        services.document_read(document=document, actor=request.user),
-        content_type=document.content_type or "application/octet-stream",
+        services.document_read(document=document, actor=request.user), content_type=content_type
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=document.original_name or f"{document.pk}"
+        as_attachment=True, filename=filetypes.download_name(document.original_name, content_type)
     )
     response["Content-Length"] = str(document.size)
+    response["Content-Security-Policy"] = DOCUMENT_POLICY
     return response

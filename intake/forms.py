@@ -5,6 +5,7 @@ identifier; cases/opening.py reads it from there.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -13,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clemency.common.counties import NEW_YORK_COUNTIES
-from clemency.common.forms import REQUIRED, date_field
+from clemency.common.forms import REQUIRED, PersonNameField, TextField, date_field
+from clemency.common.text import validate_person_name, validate_visible
 
 
 class StepForm(forms.Form):
@@ -58,7 +60,7 @@ class FilerForm(StepForm):
         ],
         widget=forms.RadioSelect,
     )
-    relationship = forms.CharField(
+    relationship = TextField(
         label=_("How do you know the person?"),
         help_text=_("For example: his sister, her lawyer, a community group."),
         required=False,
@@ -80,12 +82,12 @@ class FilerForm(StepForm):
 
 
 class ApplicantForm(StepForm):
-    legal_name = forms.CharField(
+    legal_name = PersonNameField(
         label=_("Full legal name"),
         help_text=_("As it is written on court or immigration papers."),
         max_length=200,
     )
-    surname = forms.CharField(label=_("Family name (surname)"), max_length=100)
+    surname = PersonNameField(label=_("Family name (surname)"), max_length=100)
     other_names = forms.CharField(
         label=_("Other names or spellings used on records"),
         help_text=_("One per line. Leave empty if there are none."),
@@ -94,7 +96,7 @@ class ApplicantForm(StepForm):
         max_length=2000,
     )
     date_of_birth = date_field(_("Date of birth"), required=True)
-    country_of_birth = forms.CharField(label=_("Country of birth"), max_length=100)
+    country_of_birth = TextField(label=_("Country of birth"), max_length=100)
     language = forms.ChoiceField(
         label=_("Which language does the person prefer?"),
         choices=[*settings.LANGUAGES, ("other", _("Another language"))],
@@ -102,8 +104,11 @@ class ApplicantForm(StepForm):
     interpreter = _yes_no(_("Does the person need an interpreter?"))
 
     def clean_other_names(self) -> list[str]:
-        text = self.cleaned_data.get("other_names") or ""
-        return [line.strip() for line in text.splitlines() if line.strip()][:20]
+        text = unicodedata.normalize("NFC", self.cleaned_data.get("other_names") or "")
+        names = [line.strip() for line in text.splitlines() if line.strip()][:20]
+        for name in names:
+            validate_person_name(name)  # the error is shown with what was typed
+        return names
 
     def clean_date_of_birth(self) -> date:
         born = self.cleaned_data["date_of_birth"]
@@ -140,13 +145,14 @@ class ContactForm(StepForm):
         ],
         widget=forms.RadioSelect,
     )
-    phone = forms.CharField(label=_("Phone number"), required=False, max_length=40)
+    phone = TextField(label=_("Phone number"), required=False, max_length=40)
     email = forms.EmailField(
         label=_("Email address"),
         required=False,
+        validators=[validate_visible],
         error_messages={"invalid": _("Enter a valid email address.")},
     )
-    address = forms.CharField(
+    address = TextField(
         label=_("Postal address"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -176,7 +182,7 @@ DIN = re.compile(r"^\d{2}[A-Z]\d{4}$")
 class CustodyForm(StepForm):
     """Only for a person in ICE detention or a New York State prison."""
 
-    facility = forms.CharField(
+    facility = TextField(
         label=_("Name of the detention centre or prison"),
         help_text=_("For example: Orange County Jail, or Sing Sing Correctional Facility."),
         max_length=200,
@@ -232,7 +238,7 @@ class ImmigrationForm(StepForm):
     )
     deported_before = _yes_no(_("Has the person been deported before?"))
     deported_on = date_field(_("If yes: date of the last deportation"))
-    deported_to = forms.CharField(
+    deported_to = TextField(
         label=_("If yes: the country the person was sent to"), required=False, max_length=100
     )
 
@@ -253,7 +259,7 @@ class ImmigrationForm(StepForm):
 
 
 class StoryForm(StepForm):
-    text = forms.CharField(
+    text = TextField(
         label=_("Tell us about the person"),
         help_text=_(
             "Family in the United States, years here, work, health, what they have done to "
@@ -273,15 +279,15 @@ class ConvictionForm(StepForm):
         label=_("County"),
         choices=[("", _("Choose the county")), *((c, c) for c in NEW_YORK_COUNTIES)],
     )
-    charge = forms.CharField(
+    charge = TextField(
         label=_("What was the conviction for?"),
         help_text=_("For example: criminal possession of a controlled substance, 2014."),
         max_length=300,
     )
-    court = forms.CharField(label=_("Court"), required=False, max_length=200)
-    docket = forms.CharField(label=_("Docket or indictment number"), required=False, max_length=100)
+    court = TextField(label=_("Court"), required=False, max_length=200)
+    docket = TextField(label=_("Docket or indictment number"), required=False, max_length=100)
     date = date_field(_("Date of the conviction"))
-    sentence = forms.CharField(label=_("Sentence"), required=False, max_length=300)
+    sentence = TextField(label=_("Sentence"), required=False, max_length=300)
     complete = _yes_no(_("Is the sentence finished (including probation or parole)?"))
 
     def has_input(self) -> bool:

@@ -19,14 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clemency.audit.log import record
 from clemency.common import filetypes
 from clemency.common.status import InfoItem, PublicStage
 from clemency.references import new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
-from intake import steps, throttle
+from intake import steps, throttle, uploads
 from intake.models import Draft, DraftDocument, default_expiry
 from intake.tasks import open_submission
 
@@ -131,14 +130,15 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
         locked.status_code_hash = make_password(status_code)
         locked.stage, locked.requested = PublicStage.RECEIVED, []
         locked.save()
-        record("intake.submitted", data={"draft": str(locked.pk)})
         transaction.on_commit(lambda: open_submission.enqueue(draft_id=str(locked.pk)))
     draft.refresh_from_db()
     return locked.reference, status_code
 
 
 def draft_add_document(*, draft: Draft, dek: bytes, upload: EncryptedUploadedFile) -> None:
-    """Keep an upload the handler encrypted (intake/views.py), if its content is allowed."""
+    """Keep an upload the handler encrypted (intake/views.py), if its content is allowed and the
+    application (and the storage) has room for it (intake/uploads.py). The room is counted under
+    the application's row lock, so two uploads at once cannot both take the last place."""
     content_type = filetypes.sniff(upload.head)
     if content_type is None:
         raise IntakeError(
@@ -149,20 +149,35 @@ def draft_add_document(*, draft: Draft, dek: bytes, upload: EncryptedUploadedFil
         )
     if draft.is_submitted:
         raise IntakeError(_("This application has already been sent."))
+    if problem := uploads.content_problem(upload, content_type, key=dek):
+        raise IntakeError(problem)
     storage = EncryptedDocumentStorage()
-    with storage.kept(storage.save_ciphertext(upload.file)) as name:
-        DraftDocument(
-            id=upload.document_id,
-            draft=draft,
-            object_name=name,
-            size=upload.plaintext_size,
-            details=drafts.encrypt_document_details(
-                {"name": upload.name, "type": content_type},
-                dek,
-                document_id=upload.document_id,
-                draft_id=draft.pk,
-            ),
-        ).save(force_insert=True)
+    name = None
+    try:
+        with transaction.atomic():
+            locked = Draft.objects.select_for_update().get(pk=draft.pk)
+            if locked.is_submitted:
+                raise IntakeError(_("This application has already been sent."))
+            if problem := uploads.room_problem(locked, upload.plaintext_size):
+                raise IntakeError(problem)
+            name = storage.save_ciphertext(upload.file)
+            DraftDocument(
+                id=upload.document_id,
+                draft=locked,
+                object_name=name,
+                size=upload.plaintext_size,
+                details=drafts.encrypt_document_details(
+                    {"name": uploads.file_name(upload), "type": content_type},
+                    dek,
+                    document_id=upload.document_id,
+                    draft_id=locked.pk,
+                ),
+            ).save(force_insert=True)
+    except BaseException:
+        if name is not None:  # stored, but not recorded: nothing may stay unrecorded
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        raise
 
 
 def draft_documents(*, draft: Draft, dek: bytes) -> list[tuple[DraftDocument, dict]]:

@@ -50,7 +50,7 @@ class Page(Protocol):
 class FilesPage(Page, Protocol):
     """The page of a step that takes files: uploads arrive encrypted (intake/urls.py)."""
 
-    upload_rejections: list
+    upload_refusals: list[str]  # why files of this request were not taken in
 
     def documents(self) -> list[tuple[Any, dict]]:
         """The files added so far, each with its (decrypted) name and type."""
@@ -164,6 +164,10 @@ class ConvictionsStep(Step):
                 page.save({**saved, "list": convictions})
                 return page.again()
             adding = action == "add" or conviction.has_input()
+            if adding and len(convictions) >= settings.MAX_CONVICTIONS:
+                conviction.is_valid()  # what was typed is shown back, with this reason
+                conviction.add_error(None, too_many_convictions())
+                return self._render(page, convictions, conviction, other)
             if adding and conviction.is_valid():
                 convictions.append(conviction.as_answers())
                 conviction = forms.ConvictionForm(prefix="conviction")
@@ -190,7 +194,22 @@ class ConvictionsStep(Step):
         return self._render(page, convictions, conviction, other)
 
     def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
-        return page.render({"convictions": convictions, "form": conviction, "other": other})
+        return page.render(
+            {
+                "convictions": convictions,
+                "form": conviction,
+                "other": other,
+                "max_convictions": settings.MAX_CONVICTIONS,
+                "at_limit": len(convictions) >= settings.MAX_CONVICTIONS,
+            }
+        )
+
+
+def too_many_convictions() -> str:
+    return _(
+        "An application can list up to %(count)s convictions. Write about the others in the "
+        "story (the next step), and we will ask you about them."
+    ) % {"count": settings.MAX_CONVICTIONS}
 
 
 class StoryStep(Step):
@@ -217,7 +236,12 @@ class DocumentsStep(Step):
         request = page.request
         if request.method != "POST":
             return page.render(
-                {"documents": page.documents(), "max_mb": settings.INTAKE_MAX_UPLOAD_MB}
+                {
+                    "documents": page.documents(),
+                    "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
+                    "max_files": settings.INTAKE_MAX_FILES,
+                    "max_total_mb": settings.INTAKE_MAX_TOTAL_MB,
+                }
             )
         action = request.POST.get("action", "upload")
         if action.startswith("remove-"):
@@ -225,12 +249,9 @@ class DocumentsStep(Step):
                 page.remove_document(uuid.UUID(action.removeprefix("remove-")))
             return page.again()
         if action == "upload":
-            for _rejection in page.upload_rejections:
-                messages.error(
-                    request,
-                    _("A file is too large. Each file can be up to %(size)s MB.")
-                    % {"size": settings.INTAKE_MAX_UPLOAD_MB},
-                )
+            refusals = page.upload_refusals
+            for refusal in refusals:
+                messages.error(request, refusal)
             uploads = request.FILES.getlist("file")
             for upload in uploads:
                 refused = page.add_document(upload)
@@ -238,7 +259,7 @@ class DocumentsStep(Step):
                     messages.error(request, refused)
                 else:
                     messages.success(request, _("The file is added."))
-            if not uploads and not page.upload_rejections:
+            if not uploads and not refusals:
                 messages.error(request, _("Choose a file first."))
             return page.again()
         page.save({"count": len(page.documents())})

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from clemency.clientip import client_address
 from clemency.security.storage import EncryptingUploadHandler
-from intake import services, session, steps, throttle
+from intake import services, session, steps, throttle, uploads
 from intake.answers import answer_sections
 from intake.models import Draft, DraftDocument
 
@@ -102,7 +102,7 @@ class StepPage:
     dek: bytes
     step: steps.Step
     answers: dict
-    handler: EncryptingUploadHandler | None = None
+    uploading: "Uploading | None" = None
 
     def save(self, data: dict) -> dict:
         self.answers = services.draft_save_step(
@@ -129,8 +129,15 @@ class StepPage:
         return _next_page(self.request, self.step, self.answers)
 
     @property
-    def upload_rejections(self) -> list:
-        return self.handler.rejections if self.handler else []
+    def upload_refusals(self) -> list[str]:
+        """Why files of this request were not taken in (skipped by the upload handler)."""
+        if self.uploading is None:
+            return []
+        return uploads.rejection_messages(
+            self.uploading.handler.rejections,
+            room=self.uploading.room,
+            admission=self.uploading.admission,
+        )
 
     def documents(self) -> list[tuple[DraftDocument, dict]]:
         return services.draft_documents(draft=self.draft, dek=self.dek)
@@ -146,28 +153,46 @@ class StepPage:
         services.draft_remove_document(draft=self.draft, document_id=document_id)
 
 
+@dataclass
+class Uploading:
+    """A request to a step that takes files: its encrypting handler, held to what the
+    application can still take, and the per-address count (intake/uploads.py)."""
+
+    handler: EncryptingUploadHandler
+    room: uploads.Allowance
+    admission: uploads.Admission
+
+
 @with_open_draft
 def _open_step(request: HttpRequest, draft: Draft, dek: bytes, *, current: steps.Step):
-    handler = None
+    uploading = None
     if current.takes_files:
+        room = uploads.allowance(draft)
+        admission = uploads.Admission(client_address(request))
         handler = EncryptingUploadHandler(
             request,
             key=dek,
             case_id=draft.pk,
             key_version=1,
-            max_size=settings.INTAKE_MAX_UPLOAD_MB * 1024 * 1024,
+            max_size=settings.INTAKE_MAX_UPLOAD_MB * uploads.MB,
+            max_files=room.files,
+            max_total=room.bytes,
+            admit=admission,
         )
         request.upload_handlers = [handler]
-    return _step_page(request, draft, dek, current, handler)
+        uploading = Uploading(handler, room, admission)
+    return _step_page(request, draft, dek, current, uploading)
 
 
 @csrf_protect  # ...and the CSRF check runs here, once it has been (for other steps: again)
-def _step_page(request, draft: Draft, dek: bytes, current: steps.Step, handler) -> HttpResponse:
+def _step_page(
+    request, draft: Draft, dek: bytes, current: steps.Step, uploading: Uploading | None
+) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
     if not current.is_applicable(answers):
         following = steps.after(current, answers)
         return redirect(*_address(following)) if following else redirect("intake:review")
-    return current.handle(StepPage(request, draft, dek, current, answers, handler))
+    return current.handle(StepPage(request, draft, dek, current, answers, uploading))
 
 
 def _address(step: steps.Step) -> tuple[str, str]:

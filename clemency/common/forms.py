@@ -1,7 +1,11 @@
 """Form fields that the intake and the case pages share."""
 
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from clemency.common import text
 
 REQUIRED = _("Please answer this question.")
 
@@ -18,3 +22,25 @@ def date_field(label, *, required=False, help_text="") -> forms.DateField:
             "required": REQUIRED,
         },
     )
+
+
+class TextField(forms.CharField):
+    """Free text (a story, a note, an address): kept as typed, minus the characters that reorder
+    or hide text (clemency/common/text.py ``clean_text``). A Textarea keeps its line breaks."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        return text.clean_text(value, multiline=isinstance(self.widget, forms.Textarea))
+
+
+class PersonNameField(forms.CharField):
+    """A person's name: refused, with what was typed kept in the form, when it holds hidden
+    characters or no letter (clemency/common/text.py ``validate_person_name``)."""
+
+    default_validators = [text.validate_person_name]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return unicodedata.normalize("NFC", value) if value else value

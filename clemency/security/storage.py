@@ -5,6 +5,9 @@
   name, ``open_plaintext`` streams it back, authenticated segment by segment.
 - ``EncryptingUploadHandler`` encrypts an upload as Django's multipart parser receives it, so the
   plaintext never touches the disk (Django's own ``TemporaryFileUploadHandler`` writes it to /tmp).
+  It can hold a request to a budget (files, bytes, a per-client count) and skip files beyond it.
+- ``open_upload`` reads an encrypted upload back as a seekable plaintext file, decrypting one
+  segment at a time in memory, so that its contents can be checked before it is kept.
 
 Memory is one segment (``SEGMENT_SIZE``) plus the caller's chunk, whatever the document's size.
 Object names are random: no case, person, original file name or extension, and no object metadata
@@ -23,18 +26,23 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 from uuid import UUID, uuid4
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 
+from clemency.security.errors import DecryptionError
 from clemency.security.streaming import (
     CIPHER_SEGMENT_SIZE,
     HEADER_SIZE,
     SEGMENT_SIZE,
+    TAG_SIZE,
     DocumentEncryptor,
     DocumentHeader,
+    _nonce,
+    _segment_cipher,
     decrypt_stream,
 )
 
@@ -386,6 +394,88 @@ class EncryptedUploadedFile(UploadedFile):
         return f"document {self.document_id}"
 
 
+class UploadPlaintext(io.RawIOBase):
+    """The plaintext of an encrypted upload, read-only and seekable, decrypted as it is read.
+
+    Segment ``i`` of the ciphertext sits at a known offset and carries its index (and whether it
+    is the last) in its nonce, so any part can be read without the rest; every segment read is
+    authenticated (``DecryptionError`` otherwise). Memory is one segment; nothing is written.
+    For checking an upload's contents with parsers that seek (PDF, ZIP).
+    """
+
+    def __init__(self, file, *, key: bytes, case_id: UUID, document_id: UUID) -> None:
+        super().__init__()
+        file.seek(0)
+        header = DocumentHeader.parse(file.read(HEADER_SIZE))
+        if header.case_id != case_id or header.document_id != document_id:
+            raise DecryptionError("This upload belongs to another case or record.")
+        body = file.seek(0, io.SEEK_END) - HEADER_SIZE
+        if body < TAG_SIZE:
+            raise DecryptionError("A document is truncated.")
+        self._file = file
+        self._cipher = _segment_cipher(key, header.raw, header.salt)
+        self._prefix = header.nonce_prefix
+        self._segments = -(-body // CIPHER_SEGMENT_SIZE)
+        self.size = body - self._segments * TAG_SIZE
+        self._position = 0
+        self._cached: tuple[int, bytes] = (-1, b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("Negative seek position.")
+        self._position = base + offset
+        return self._position
+
+    def _segment(self, index: int) -> bytes:
+        if self._cached[0] == index:
+            return self._cached[1]
+        self._file.seek(HEADER_SIZE + index * CIPHER_SEGMENT_SIZE)
+        sealed = self._file.read(CIPHER_SEGMENT_SIZE)
+        nonce = _nonce(self._prefix, index, index == self._segments - 1)
+        try:
+            plaintext = self._cipher.decrypt(nonce, sealed, None)
+        except InvalidTag:
+            raise DecryptionError("A document segment failed authentication.") from None
+        self._cached = (index, plaintext)
+        return plaintext
+
+    def readinto(self, buffer) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        target = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(target) and self._position < self.size:
+            index, offset = divmod(self._position, SEGMENT_SIZE)
+            segment = self._segment(index)
+            count = min(len(target) - filled, len(segment) - offset)
+            target[filled : filled + count] = segment[offset : offset + count]
+            filled += count
+            self._position += count
+        return filled
+
+    def close(self) -> None:
+        self._cached = (-1, b"")
+        super().close()  # the upload's own file stays open: it is stored next
+
+
+def open_upload(upload: "EncryptedUploadedFile", *, key: bytes) -> io.BufferedReader:
+    """The upload's plaintext as a read-only, seekable binary file (``UploadPlaintext``)."""
+    raw = UploadPlaintext(
+        upload.file, key=key, case_id=upload.case_id, document_id=upload.document_id
+    )
+    return io.BufferedReader(raw, buffer_size=SEGMENT_SIZE)
+
+
 class RefuseFilesUploadHandler(FileUploadHandler):
     """The default upload handler (FILE_UPLOAD_HANDLERS): form fields pass, files are dropped.
 
@@ -406,7 +496,9 @@ class RefuseFilesUploadHandler(FileUploadHandler):
 @dataclass(frozen=True)
 class UploadRejection:
     field_name: str
-    reason: str  # "too_large"
+    # "too_large" (over max_size), "too_many" (over max_files), "over_budget" (over max_total),
+    # or what ``admit`` answered
+    reason: str
     max_size: int
 
 
@@ -438,6 +530,13 @@ class EncryptingUploadHandler(FileUploadHandler):
     ``iter(ids).__next__`` for fixed ids). A file of more than ``max_size`` bytes of plaintext is
     dropped (``SkipFile``; its temporary file is closed, so deleted) and recorded in
     ``rejections``; the rest of the form is still parsed.
+
+    A budget holds the request to what its application or case may still take: ``max_files``
+    files and ``max_total`` bytes of plaintext together (files beyond either are skipped the
+    same way, "too_many" and "over_budget"). ``admit``, if given, is called as each file starts,
+    before a byte of it is written (a per-client counter); a reason it returns skips the file
+    with that reason. So one request with a hundred files stores at most the budget, and the
+    caller checks the budget again, under a lock, when it keeps each file.
     """
 
     def __init__(
@@ -448,6 +547,9 @@ class EncryptingUploadHandler(FileUploadHandler):
         case_id: UUID,
         key_version: int,
         max_size: int,
+        max_files: int | None = None,
+        max_total: int | None = None,
+        admit: Callable[[], str | None] | None = None,
         document_id_factory: Callable[[], UUID] = uuid4,
     ) -> None:
         super().__init__(request)
@@ -455,11 +557,16 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.case_id = case_id
         self.key_version = key_version
         self.max_size = max_size
+        self.max_files = max_files
+        self.max_total = max_total
+        self._admit = admit
         self._document_id_factory = document_id_factory
         self._encryptor: DocumentEncryptor | None = None
         self._head = bytearray()
         self.document_id: UUID | None = None
         self.rejections: list[UploadRejection] = []
+        self.accepted_files = 0
+        self.accepted_bytes = 0
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         return None  # let the multipart parser run; the files come to new_file and friends
@@ -477,6 +584,12 @@ class EncryptingUploadHandler(FileUploadHandler):
             field_name, file_name, content_type, content_length, charset, content_type_extra
         )
         self._discard()
+        reason = self._admit() if self._admit is not None else None
+        if reason is None and self.max_files is not None and self.accepted_files >= self.max_files:
+            reason = "too_many"
+        if reason is not None:
+            self.rejections.append(UploadRejection(field_name, reason, self.max_size))
+            raise SkipFile()
         self.document_id = self._document_id_factory()
         self._encryptor = DocumentEncryptor(
             self._key,
@@ -495,8 +608,14 @@ class EncryptingUploadHandler(FileUploadHandler):
         encryptor = self._encryptor
         if encryptor is None:
             return None
-        if encryptor.plaintext_size + len(raw_data) > self.max_size:
-            self.rejections.append(UploadRejection(self.field_name, "too_large", self.max_size))
+        size = encryptor.plaintext_size + len(raw_data)
+        reason = None
+        if size > self.max_size:
+            reason = "too_large"
+        elif self.max_total is not None and self.accepted_bytes + size > self.max_total:
+            reason = "over_budget"
+        if reason is not None:
+            self.rejections.append(UploadRejection(self.field_name, reason, self.max_size))
             self._discard()
             raise SkipFile()
         if len(self._head) < HEAD_SIZE:
@@ -525,6 +644,8 @@ class EncryptingUploadHandler(FileUploadHandler):
             ciphertext_size=ciphertext_size,
             head=bytes(self._head),
         )
+        self.accepted_files += 1
+        self.accepted_bytes += encryptor.plaintext_size
         # The file now belongs to the request (closed with it), not to the parser.
         del self.file
         self._encryptor = None

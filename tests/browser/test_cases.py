@@ -12,11 +12,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from cases.models import Case, CaseEvent, State
 from clemency.accounts.roles import Role
+from tests.browser.conftest import sign_in as sign_in_with_both_factors
 from tests.cases.conftest import make_case
-from tests.factories import PASSWORD, UserFactory
+from tests.documents import pdf
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.7\n" + b"draft petition\n" * 1000
+PDF = pdf("draft petition", lines=1000)
 TODAY = timezone.localdate().isoformat()
 
 
@@ -49,10 +51,7 @@ def _walk_the_pipeline(browser, live_server, context_args, assert_accessible, la
             [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
         )
         page = context.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.locator("#id_username").fill(email)
-        page.locator("#id_password").fill(PASSWORD)
-        page.locator("form.stack button[type=submit]").click()
+        sign_in_with_both_factors(page, live_server.url, email)
         expect(page.locator("html")).to_have_attribute("lang", language)
         return page
 

@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
+from tests.documents import pdf
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
 
@@ -45,7 +47,7 @@ def fill_step(page: Page, identifier: str) -> None:
         upload_with_progress(page)
 
 
-PDF = b"%PDF-1.7\n" + b"certificate of disposition\n" * 200_000  # about 5 MB
+PDF = pdf("certificate of disposition", lines=90_000)  # about 5 MB
 
 
 def upload_with_progress(page: Page) -> None:

@@ -18,11 +18,12 @@ from cases.models import Case, CaseEvent, Conviction, Document, Note, State
 from cases.services import case_set_identity_indexes, case_shred
 from clemency.audit.models import AuditEvent
 from tests.cases.conftest import add_document, make_case
+from tests.documents import pdf
 from tests.intake.test_views import fill_all, started
 
 pytestmark = pytest.mark.django_db
 MARKER = "-".join(["Marker", "Rosa", "Quispe"])
-PDF = b"%PDF-1.7\n" + f"petition for {MARKER}\n".encode() * 5000
+PDF = pdf(f"petition for {MARKER}", lines=5000)
 ROW_REFERENCE = re.compile(r'dir="ltr">(PP-[0-9A-Z]{4}-[0-9A-Z]{4})</a></th>')
 
 
@@ -218,17 +219,17 @@ def test_staff_see_the_decrypted_case(client_for):
         sentence_complete=True,
     )
     text = case_page(client_for("staff"), case).text
-    assert f"<dd>{MARKER} Mamani</dd>" in text
+    assert f'<dd dir="auto">{MARKER} Mamani</dd>' in text
     assert '<dd dir="ltr">A987654321</dd>' in text
     for value in ("Criminal possession of stolen property", "2014QN012345", "03/02/2014"):
         assert value in text
     assert "Conditional discharge" in text
     # The application, with the intake's questions as labels, dates written the reader's way.
-    assert "<dt>Country of birth</dt><dd>Peru</dd>" in text
-    assert "<dt>Date of birth</dt><dd>May 17, 1990</dd>" in text
-    assert "<dt>How can we contact you safely?</dt><dd>Phone call</dd>" in text
-    assert "<dt>Phone number</dt><dd>+1 718 555 0199</dd>" in text
-    assert "<dt>Does the person need an interpreter?</dt><dd>Yes</dd>" in text
+    assert '<dt>Country of birth</dt><dd dir="auto">Peru</dd>' in text
+    assert '<dt>Date of birth</dt><dd dir="auto">May 17, 1990</dd>' in text
+    assert '<dt>How can we contact you safely?</dt><dd dir="auto">Phone call</dd>' in text
+    assert '<dt>Phone number</dt><dd dir="auto">+1 718 555 0199</dd>' in text
+    assert '<dt>Does the person need an interpreter?</dt><dd dir="auto">Yes</dd>' in text
 
 
 def test_each_view_of_a_case_is_audited(client_for):
@@ -382,7 +383,7 @@ def test_notes_are_stored_encrypted_and_shown(client_for):
     text = f"{MARKER} called back; her lawyer is in Queens."
     response = client_for("staff").post(url("case-note", case), {"text": text}, follow=True)
     assert "The note is added." in response.text
-    assert f"<p>{MARKER} called back; her lawyer is in Queens.</p>" in response.text
+    assert f'<p dir="auto">{MARKER} called back; her lawyer is in Queens.</p>' in response.text
     assert Note.objects.get(case=case).text == text
     with connection.cursor() as cursor:
         cursor.execute("SELECT text FROM cases_note")
@@ -443,7 +444,7 @@ def test_changing_the_urgency_needs_a_reason(client_for):
     assert (event.reason, event.data) == (reason, {"from": "P3", "to": "P0"})
     text = case_page(client, case).text
     assert "<strong>Urgency changed</strong>" in text
-    assert f"<p>{reason}</p>" in text
+    assert f'<p dir="auto">{reason}</p>' in text
 
 
 # --- Action pages ---------------------------------------------------------------------------------

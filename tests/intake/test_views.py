@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases.models import Case
 from intake.models import Draft
 from intake.steps import STEPS
+from tests.documents import pdf, png
 
 pytestmark = pytest.mark.django_db
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
@@ -237,7 +238,7 @@ def test_convictions_outside_new_york_get_a_kind_word(client):
     assert response.redirect_chain[-1][0] == step_url("story")
 
 
-PDF = b"%PDF-1.7\n" + f"certificate of disposition for {MARKER}\n".encode() * 20000
+PDF = pdf(f"certificate of disposition for {MARKER}", lines=20000)
 
 
 def upload(client, name: str, content: bytes):
@@ -292,7 +293,7 @@ def test_no_file_chosen_is_explained(client):
 
 def test_a_document_can_be_removed(client, settings):
     started(client)
-    upload(client, "photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 5000)
+    upload(client, "photo.png", png())
     page = client.get(step_url("documents"))
     document_id = re.search(r'value="remove-([0-9a-f-]{36})"', page.text).group(1)
     client.post(step_url("documents"), {"action": f"remove-{document_id}"})
