@@ -23,12 +23,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Applicant, Case, Conviction, Document
+from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
-from cases.services import case_create, case_set_identity_indexes
+from cases.services import case_add_conviction, case_create, case_set_identity_indexes
 from cases.urgency import urgency_from_answers
 from clemency.audit.log import record
 from clemency.security.drafts import decrypt_answers, decrypt_document_details
@@ -74,9 +75,11 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             answers={k: v for k, v in answers.items() if k != "documents"},
         )
         convictions = answers.get("convictions") or {}
-        for item in convictions.get("list") or []:
-            Conviction.objects.create(
+        # The intake lists at most MAX_CONVICTIONS; any beyond stay in the answers kept above.
+        for item in (convictions.get("list") or [])[: settings.MAX_CONVICTIONS]:
+            case_add_conviction(
                 case=case,
+                actor=None,
                 county=str(item.get("county") or "")[:40],
                 court=str(item.get("court") or "")[:200],
                 sentence_complete=item.get("complete"),
@@ -111,6 +114,12 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         record(
             "case.opened",
             case_id=case.pk,
-            data={"draft": str(draft.pk), "urgency": case.urgency},
+            # The public side writes no audit events (it holds no audit key): the submission's
+            # own time is recorded here, by the staff side, when it is opened.
+            data={
+                "draft": str(draft.pk),
+                "urgency": case.urgency,
+                "submitted_at": draft.submitted_at.isoformat(),
+            },
         )
     return case

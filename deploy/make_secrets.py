@@ -59,6 +59,7 @@ def make_secrets(directory: Path) -> None:
     # without them nothing stored can be read.
     _write(directory, "keks", "1:" + base64.b64encode(random_key()).decode("ascii"))
     _write(directory, "blind_index_key", base64.b64encode(random_key()).decode("ascii"))
+    _write(directory, "audit_key", base64.b64encode(random_key()).decode("ascii"))
     if not (directory / "intake_private_key").exists():
         private = IntakePrivateKey.generate()
         _write(directory, "intake_private_key", private.dumps())

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clemency.audit.models import GENESIS, AuditEvent, AuditHead
+from clemency.security.audit import same
 
 
 class AuditLogBroken(Exception):
@@ -50,7 +51,7 @@ def verify_chain() -> tuple[int, list[int]]:
         if (
             event.sequence != expected_sequence
             or event.previous_hash != previous
-            or event.compute_hash() != event.hash
+            or not same(event.compute_hash(), event.hash)
         ):
             broken.append(event.sequence)
         previous, expected_sequence = event.hash, event.sequence + 1

@@ -1,14 +1,14 @@
 """The audit log: append-only and hash-chained (DESIGN.md §3, §4.4).
 
-Each event's hash covers its own content and the previous event's hash, so deleting, editing or
-reordering any event breaks the chain from that point on (``verify_chain``). On PostgreSQL a
-trigger also refuses UPDATE and DELETE on the table.
+Each event's hash is an HMAC (under the audit key, which is never in the database) of its own
+content and the previous event's hash, so deleting, editing or reordering any event breaks the
+chain from that point on (``verify_chain``), and nobody holding only the database can forge a new
+chain. On PostgreSQL a trigger also refuses UPDATE and DELETE on the table.
 
 Events carry ids, actions and reasons, never personal data: an audit log is read by more people,
 and kept longer, than the data it describes.
 """
 
-import hashlib
 import json
 import uuid
 
@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from clemency.security.audit import chain_mac
 
 GENESIS = "0" * 64
 
@@ -73,4 +75,4 @@ class AuditEvent(models.Model):
         canonical = json.dumps(
             content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
         )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return chain_mac(canonical.encode("utf-8"))

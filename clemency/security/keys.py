@@ -9,11 +9,12 @@ Key directory layout (``manage.py keys init`` writes it)::
 
     kek/0001.key   base64 of 32 random bytes; the highest version encrypts, every file decrypts
     index.key      base64 of 32 random bytes, the blind-index HMAC key
+    audit.key      base64 of 32 random bytes, the audit chain's HMAC key (security/audit.py)
     intake.key     "<suite>:<base64>" the intake private key (staff side only)
     intake.pub     "<suite>:<base64>" the intake public key (enough for a public-only intake)
 
-Environment: ``KEKS`` ("1:<base64>,2:<base64>"), ``BLIND_INDEX_KEY``, ``INTAKE_PRIVATE_KEY``,
-``INTAKE_PUBLIC_KEY``, each also as ``NAME_FILE``.
+Environment: ``KEKS`` ("1:<base64>,2:<base64>"), ``BLIND_INDEX_KEY``, ``AUDIT_KEY``,
+``INTAKE_PRIVATE_KEY``, ``INTAKE_PUBLIC_KEY``, each also as ``NAME_FILE``.
 """
 
 import base64
@@ -177,6 +178,9 @@ class KeyProvider:
     def index_key(self) -> bytes:
         raise NotImplementedError
 
+    def audit_key(self) -> bytes:
+        raise NotImplementedError
+
     def intake_public_key(self) -> IntakePublicKey:
         raise NotImplementedError
 
@@ -192,6 +196,7 @@ class LocalKeyProvider(KeyProvider):
         *,
         keks: dict[int, bytes],
         index_key: bytes | None = None,
+        audit_key: bytes | None = None,
         intake_private: IntakePrivateKey | None = None,
         intake_public: IntakePublicKey | None = None,
     ) -> None:
@@ -201,10 +206,13 @@ class LocalKeyProvider(KeyProvider):
             _symmetric(key, f"KEK {version}")
         if index_key is not None:
             _symmetric(index_key, "The blind-index key")
+        if audit_key is not None:
+            _symmetric(audit_key, "The audit key")
         if intake_private and intake_public and intake_private.public_key() != intake_public:
             raise KeyConfigurationError("The intake public key does not match the private key.")
         self._keks = dict(keks)
         self._index_key = index_key
+        self._audit_key = audit_key
         self._intake_private = intake_private
         self._intake_public = intake_public or (intake_private and intake_private.public_key())
 
@@ -243,6 +251,11 @@ class LocalKeyProvider(KeyProvider):
         if self._index_key is None:
             raise KeyNotAvailable("No blind-index key is configured.")
         return self._index_key
+
+    def audit_key(self) -> bytes:
+        if self._audit_key is None:
+            raise KeyNotAvailable("No audit key is configured.")
+        return self._audit_key
 
     def intake_public_key(self) -> IntakePublicKey:
         if self._intake_public is None:
@@ -292,12 +305,16 @@ def load_directory(directory: Path) -> LocalKeyProvider:
             raise KeyConfigurationError(f"{path.name}: KEK files are named NNNN.key.") from None
         keks[version] = _symmetric(_b64decode(_read_secret_file(path), path.name), path.name)
     index = directory / "index.key"
+    audit = directory / "audit.key"
     private = directory / "intake.key"
     public = directory / "intake.pub"
     return LocalKeyProvider(
         keks=keks,
         index_key=_symmetric(_b64decode(_read_secret_file(index), "index.key"), "index.key")
         if index.exists()
+        else None,
+        audit_key=_symmetric(_b64decode(_read_secret_file(audit), "audit.key"), "audit.key")
+        if audit.exists()
         else None,
         intake_private=_load_intake(_read_secret_file(private), "intake.key", IntakePrivateKey)
         if private.exists()
@@ -321,12 +338,22 @@ def init_directory(directory: Path, *, suite: IntakeSuite | None = None) -> list
     files = {
         kek_path(directory, 1): _b64encode(random_key()),
         directory / "index.key": _b64encode(random_key()),
+        directory / "audit.key": _b64encode(random_key()),
         directory / "intake.key": private.dumps(),
         directory / "intake.pub": private.public_key().dumps(),
     }
     for path, text in files.items():
         _write_secret_file(path, text)
     return list(files)
+
+
+def add_missing(directory: Path) -> list[Path]:
+    """Add keys that a key set made before them lacks (the audit key). Returns files written."""
+    path = Path(directory) / "audit.key"
+    if path.exists():
+        return []
+    _write_secret_file(path, _b64encode(random_key()))
+    return [path]
 
 
 def add_kek(directory: Path) -> int:
@@ -359,11 +386,13 @@ def load_environment() -> LocalKeyProvider:
             raise KeyConfigurationError("KEKS must look like '1:<base64>,2:<base64>'.")
         keks[int(version)] = _b64decode(encoded, f"KEK {version}")
     index = env_str("BLIND_INDEX_KEY", None)
+    audit = env_str("AUDIT_KEY", None)
     private = env_str("INTAKE_PRIVATE_KEY", None)
     public = env_str("INTAKE_PUBLIC_KEY", None)
     return LocalKeyProvider(
         keks=keks,
         index_key=_b64decode(index, "BLIND_INDEX_KEY") if index else None,
+        audit_key=_b64decode(audit, "AUDIT_KEY") if audit else None,
         intake_private=_load_intake(private, "INTAKE_PRIVATE_KEY", IntakePrivateKey)
         if private
         else None,

@@ -70,6 +70,7 @@ def check_keys() -> list[str]:
         needed |= {
             "key-encryption key": provider.current_kek_version,
             "blind-index key": provider.index_key,
+            "audit key": provider.audit_key,
             "intake private key": provider.intake_private_key,
         }
     problems = []

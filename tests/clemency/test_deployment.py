@@ -29,6 +29,7 @@ SECRET_NAMES = {
     "POSTGRES_PASSWORD",
     "KEKS",
     "BLIND_INDEX_KEY",
+    "AUDIT_KEY",
     "INTAKE_PRIVATE_KEY",
 }
 SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org", "SITE_ADDRESS": "pardon.example.org"}

@@ -11,5 +11,8 @@ def intake_private_key():
 @pytest.fixture
 def provider(intake_private_key):
     return LocalKeyProvider(
-        keks={1: random_key()}, index_key=random_key(), intake_private=intake_private_key
+        keks={1: random_key()},
+        index_key=random_key(),
+        audit_key=random_key(),
+        intake_private=intake_private_key,
     )

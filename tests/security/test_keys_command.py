@@ -144,3 +144,13 @@ def test_rewrap_is_idempotent(own_keys, capsys):
     ApplicantFactory()
     call_command("keys", "rewrap")
     assert "Re-wrapped 0 case keys" in capsys.readouterr().out
+
+
+def test_init_if_missing_adds_the_audit_key_to_an_older_key_set(own_keys, capsys):
+    (own_keys / "audit.key").unlink()
+    call_command("keys", "init", "--if-missing")
+    assert "added audit.key" in capsys.readouterr().out
+    assert oct((own_keys / "audit.key").stat().st_mode & 0o777) == "0o600"
+    assert len(load_directory(own_keys).audit_key()) == 32
+    call_command("keys", "init", "--if-missing")  # and only once
+    assert "added" not in capsys.readouterr().out

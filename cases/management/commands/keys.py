@@ -69,7 +69,12 @@ class Command(BaseCommand):
     def do_init(self, *, if_missing: bool, **options) -> None:
         directory = self._directory()
         if if_missing and (directory / "index.key").exists():
-            self.stdout.write(f"Keys already present in {directory}.")
+            added = keys.add_missing(directory)
+            forget_provider()
+            self.stdout.write(
+                f"Keys already present in {directory}"
+                + (f"; added {', '.join(p.name for p in added)}." if added else ".")
+            )
             return
         if settings.PRODUCTION:
             self.stderr.write("Creating production keys: back up KEY_DIR safely, or lose all data.")
