@@ -31,6 +31,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bench.bench_intake import STEP_DATA
+
 TITLE = "Load behind the proxy"
 DESCRIPTION = """
 gunicorn (3 sync workers, as in docker-compose.yml) on 127.0.0.1 and this PostgreSQL, behind
@@ -46,25 +48,7 @@ application and every send costs an Argon2 hash by design, so times are mostly q
 CLIENTS = 50
 REQUESTS = 2000
 TIME_LIMIT = 900
-STEPS = {
-    "filer": {"who": "applicant"},
-    "applicant": {
-        "legal_name": "Load Applicant",
-        "surname": "Applicant",
-        "date_of_birth": "1985-03-14",
-        "country_of_birth": "Demo",
-        "language": "en",
-    },
-    "contact": {"where_now": "home", "method": "mail", "address": "1 Demo Street"},
-    "immigration": {"status": "permanent_resident", "a_number": "A123456789"},
-    "convictions": {
-        "conviction-county": "Queens",
-        "conviction-charge": "Demo charge",
-        "outside_ny": "no",
-    },
-    "story": {"text": "Load test. " * 100},
-    "documents": {},
-}
+STEPS = STEP_DATA  # the same answers as the intake benchmark
 CADDYFILE = Path(__file__).resolve().parent.parent / "deploy" / "Caddyfile"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_LINK = re.compile(r'href="(/cases/[0-9a-f-]{36}/)"')
