@@ -102,3 +102,11 @@ def axes_client_address(request: HttpRequest) -> str | None:
     if not text:
         return None
     return str(ipaddress.ip_network(text, strict=False).network_address)
+
+
+def client_network(client: str) -> str | None:
+    """For an IPv6 client (a /64), the /48 around it: what one site or customer is usually
+    given, so that its 65,536 /64s can also be counted together. None for IPv4."""
+    if ":" not in client:
+        return None
+    return str(ipaddress.ip_network(client, strict=False).supernet(new_prefix=48))

@@ -367,6 +367,10 @@ if CLIENT_ADDRESS_HEADER not in {"x-forwarded-for", "forwarded"}:
 # Per hour. Wrong resume or status codes from one client address (a right code always counts
 # back): enough for a family or an office sharing one address to mistype, far too few to guess.
 INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
+# IPv6 clients count by their /64 above, and also by the /48 around it (one site or customer
+# can hold 65,536 /64s): generous for a carrier's many phones, tight for one attacker's block.
+INTAKE_GUESS_NETWORK_LIMIT = env_int("INTAKE_GUESS_NETWORK_LIMIT", 60)
+INTAKE_START_NETWORK_LIMIT = env_int("INTAKE_START_NETWORK_LIMIT", 60)
 # Wrong status codes for one reference, from everyone together; beyond it only addresses that
 # have not yet failed on that reference may try, so an attacker cannot lock the applicant out.
 INTAKE_REFERENCE_GUESS_LIMIT = env_int("INTAKE_REFERENCE_GUESS_LIMIT", 20)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from clemency.common import filetypes
 from clemency.common.status import InfoItem, PublicStage
-from clemency.references import new_reference
+from clemency.references import is_reference, new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
@@ -47,25 +47,14 @@ def draft_start(*, language: str) -> tuple[Draft, bytes, str]:
     return draft, dek, code
 
 
-# Wrapped under a code nobody has, to spend the same Argon2id time on a code that matches no draft.
-_DECOY: tuple[bytes, uuid.UUID] | None = None
-
-
-def _decoy_unwrap(code: str) -> None:
-    global _DECOY
-    if _DECOY is None:
-        decoy_id = uuid.uuid4()
-        _DECOY = (drafts.wrap_for_code(drafts.new_data_key(), "", draft_id=decoy_id), decoy_id)
-    with contextlib.suppress(DecryptionError):
-        drafts.unwrap_with_resume_code(_DECOY[0], code, draft_id=_DECOY[1])
-
-
 def draft_resume(*, code: str, client: str) -> tuple[Draft, bytes] | None:
     """The open draft this code unlocks, with its key; None for a wrong, old or used code.
 
-    A wrong code and a code of no draft take the same time and give the same answer. A code
-    that finds its draft is always judged, however many wrong ones came from this address
-    (throttle.Throttled for the others); every attempt is counted before the slow hash.
+    The code finds its draft by a SHA-256 locator of all its 80 bits, so a draft found is the
+    right code: only then does the slow Argon2id unwrapping run, and no limit refuses it (the
+    Argon2 turns in clemency/security/sealing.py bound the memory). A code that finds nothing is
+    counted against this address (throttle.Throttled past the limit) and costs no hashing; it
+    gets the same answer as a code of a sent or expired application.
     """
     normalized = drafts.normalize_code(code)
     draft = None
@@ -75,11 +64,7 @@ def draft_resume(*, code: str, client: str) -> tuple[Draft, bytes] | None:
         ).first()
     if draft is None:
         throttle.guess(client)
-        if drafts.is_well_formed(normalized, drafts.RESUME_CODE_CHARS):
-            throttle.code_check()
-            _decoy_unwrap(normalized)
         return None
-    throttle.code_check()
     try:
         dek = drafts.unwrap_with_resume_code(
             bytes(draft.code_wrapped_key), normalized, draft_id=draft.pk
@@ -274,6 +259,8 @@ def status_lookup(*, reference: str, status_code: str, client: str) -> Status | 
     reference = reference.strip().upper()
     code = drafts.normalize_code(status_code)
     throttle.guess(client)
+    if not is_reference(reference):
+        return None  # not one we could have given: counted, and nothing more to look up
     throttle.reference_guess(client, reference)
     try:
         throttle.code_check()

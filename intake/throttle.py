@@ -1,11 +1,13 @@
 """The public intake's limits (clemency/limits.py counts; SECURITY.md "Limits" explains).
 
-- New applications: per client address, and for everyone together.
-- Codes (resume and status): wrong codes per client address; wrong status codes per reference,
-  beyond which only addresses that have not failed on that reference yet may try, so that an
-  attacker cannot lock the applicant's right code out; Argon2 checks for everyone together.
+- New applications: per client address (for IPv6 also per /48), and for everyone together.
+- Codes (resume and status): wrong codes per client address (and /48); wrong status codes per
+  reference, beyond which only addresses that have failed on that reference at most twice may
+  try, so that an attacker cannot lock the applicant's right code out; status-code checks
+  (Argon2) for everyone together.
 
-Every attempt is counted before the slow hash it pays for; a right code gives its place back.
+Every attempt is counted before the slow hash it pays for; a right code gives its place back,
+and a refused one is not counted.
 """
 
 import math
@@ -15,10 +17,13 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from clemency import limits
+from clemency.clientip import client_network
 
 START = limits.Rule("intake.start", "INTAKE_START_LIMIT")
+START_NETWORK = limits.Rule("intake.start.network", "INTAKE_START_NETWORK_LIMIT")
 START_EVERYONE = limits.Rule("intake.start.everyone", "INTAKE_START_GLOBAL_LIMIT")
 GUESS = limits.Rule("intake.guess", "INTAKE_GUESS_LIMIT")
+GUESS_NETWORK = limits.Rule("intake.guess.network", "INTAKE_GUESS_NETWORK_LIMIT")
 REFERENCE = limits.Rule("intake.reference", "INTAKE_REFERENCE_GUESS_LIMIT")
 REFERENCE_CLIENT = limits.Rule("intake.reference.client", "INTAKE_GUESS_LIMIT")
 CODE_CHECKS = limits.Rule("intake.code-checks", "CODE_CHECK_GLOBAL_LIMIT")
@@ -62,22 +67,38 @@ def _require(verdict: limits.Verdict, *, busy: bool = False) -> None:
         raise Throttled(verdict.retry_at, busy=busy)
 
 
+def _hit_all(rules: list[tuple[limits.Rule, str]]) -> None:
+    """Count against each (rule, value) in turn; past any limit, give back the places already
+    taken and raise Throttled."""
+    taken = []
+    for rule, value in rules:
+        verdict = limits.hit(rule, value)
+        taken.append((rule, value))
+        if not verdict.allowed:
+            for done, counted in taken:
+                limits.refund(done, counted)
+            raise Throttled(verdict.retry_at, busy=value == limits.GLOBAL)
+
+
+def _with_network(rule: limits.Rule, network_rule: limits.Rule, client: str):
+    network = client_network(client)
+    return [(rule, client)] + ([(network_rule, network)] if network else [])
+
+
 def start(client: str) -> None:
-    """Count a new application; Throttled if this address or everyone has had too many."""
-    _require(limits.hit(START, client))
-    verdict = limits.hit(START_EVERYONE, limits.GLOBAL)
-    if not verdict.allowed:
-        limits.refund(START, client)
-        raise Throttled(verdict.retry_at, busy=True)
+    """Count a new application; Throttled if this address (for IPv6 also its /48) or everyone
+    has had too many."""
+    _hit_all([*_with_network(START, START_NETWORK, client), (START_EVERYONE, limits.GLOBAL)])
 
 
 def guess(client: str) -> None:
-    """Count a code that may be wrong; Throttled past this address's limit."""
-    _require(limits.hit(GUESS, client))
+    """Count a code that may be wrong; Throttled past this address's (or /48's) limit."""
+    _hit_all(_with_network(GUESS, GUESS_NETWORK, client))
 
 
 def right_guess(client: str) -> None:
-    limits.refund(GUESS, client)
+    for rule, value in _with_network(GUESS, GUESS_NETWORK, client):
+        limits.refund(rule, value)
 
 
 def code_check() -> None:
@@ -89,7 +110,8 @@ def reference_guess(client: str, reference: str) -> None:
     """Count a status code for this reference. Past the reference's limit, only an address that
     has not failed on it in this hour may try (the applicant, not the one guessing)."""
     verdict = limits.hit(REFERENCE, reference)
-    if not verdict.allowed and limits.peek(REFERENCE_CLIENT, f"{client}|{reference}").count > 1:
+    # An address that has failed on it twice is not the applicant mistyping once.
+    if not verdict.allowed and limits.peek(REFERENCE_CLIENT, f"{client}|{reference}").count > 2:
         limits.refund(REFERENCE, reference)
         raise Throttled(verdict.retry_at)
 

@@ -113,9 +113,14 @@ def test_wrong_status_codes_from_many_addresses_do_not_lock_the_applicant_out(se
     reference, code = submitted
     for number in range(1, 11):
         assert status(person(f"203.0.113.{number}"), reference, "AAAA-AAAA").status_code == 400
-    # The reference is past its limit: those who failed on it are refused...
+    # The reference is past its limit: those who failed on it (more than a typo) are refused...
+    status(person("203.0.113.3"), reference, "AAAA-AAAB")
+    status(person("203.0.113.3"), reference, "AAAA-AAAC")
     refused = status(person("203.0.113.3"), reference, code)
     assert refused.status_code == 429
+    # ...one typo of the applicant's is forgiven...
+    assert status(person("198.51.100.98"), reference, "AAAA-AAAD").status_code == 400
+    assert status(person("198.51.100.98"), reference, code).status_code == 200
     # ...the applicant, from anywhere else, is let in.
     answer = status(person("198.51.100.99"), reference, code)
     assert answer.status_code == 200
@@ -134,21 +139,20 @@ def test_status_guesses_from_one_address_are_limited(settings, submitted):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_guesses_are_counted_exactly_and_before_the_hash(settings, monkeypatch):
-    """Eight wrong codes at once from one address, with room for five: every one is counted,
-    exactly five reach Argon2, three are refused."""
+def test_parallel_guesses_are_counted_exactly_and_cost_no_hashing(settings, monkeypatch):
+    """Eight wrong codes at once from one address, with room for five: exactly five are judged
+    (and counted), three refused (and not counted, so the time to wait stays true), and none
+    runs Argon2 (a code that finds no application has nothing to unwrap)."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
     settings.INTAKE_GUESS_LIMIT = 5
-    hashed, lock = [], threading.Lock()
-    real = services._decoy_unwrap
-
-    def counted(code):
-        with lock:
-            hashed.append(code)
-        real(code)
-
-    monkeypatch.setattr(services, "_decoy_unwrap", counted)
+    hashed = []
+    real = services.drafts.unwrap_with_resume_code
+    monkeypatch.setattr(
+        services.drafts,
+        "unwrap_with_resume_code",
+        lambda *args, **kwargs: hashed.append(1) or real(*args, **kwargs),
+    )
     results, barrier = [], threading.Barrier(8)
 
     def guess():
@@ -167,5 +171,38 @@ def test_parallel_guesses_are_counted_exactly_and_before_the_hash(settings, monk
         thread.join(timeout=120)
     assert results.count("throttled") == 3
     assert results.count(None) == 5
-    assert len(hashed) == 5
-    assert limits.peek(throttle.GUESS, "203.0.113.90").count == 9  # 8 counted, the 9th next
+    assert hashed == []
+    assert limits.peek(throttle.GUESS, "203.0.113.90").count == 6  # 5 counted, the 6th next
+
+
+def test_a_right_resume_code_is_never_refused_for_others_traffic(settings):
+    """Even with the global Argon2 budget spent and the address blocked, the code that finds its
+    application opens it."""
+    settings.CODE_CHECK_GLOBAL_LIMIT = 0
+    settings.INTAKE_GUESS_LIMIT = 1
+    code = started(person("198.51.100.120"))
+    shared = person("198.51.100.121")
+    assert [resume(shared, WRONG_RESUME).status_code for _ in range(2)] == [400, 429]
+    assert resume(shared, code).status_code == 302
+
+
+def test_ipv6_clients_count_by_their_64_and_their_48(settings):
+    settings.INTAKE_START_LIMIT = 2
+    settings.INTAKE_START_NETWORK_LIMIT = 3
+    one = person("2001:db8:7:1::1")
+    assert one.post(reverse("intake:start")).status_code == 200
+    # Another address of the same /64 is the same client.
+    assert person("2001:db8:7:1::ffff").post(reverse("intake:start")).status_code == 200
+    assert person("2001:db8:7:1::2").post(reverse("intake:start")).status_code == 429
+    # Another /64 of the same /48: its own count, but the /48 is full after one more.
+    assert person("2001:db8:7:2::1").post(reverse("intake:start")).status_code == 200
+    assert person("2001:db8:7:3::1").post(reverse("intake:start")).status_code == 429
+    # Elsewhere, nothing is counted.
+    assert person("2001:db8:8::1").post(reverse("intake:start")).status_code == 200
+    assert Draft.objects.count() == 4
+
+
+def test_a_malformed_reference_is_a_wrong_answer_not_an_error():
+    for reference in ("PP-\x00", "PP-\u0000AAA-BBBB", "x" * 5000, "PP-ILOU-0000"):
+        response = status(person("198.51.100.130"), reference, "AAAA-AAAA")
+        assert response.status_code in (400, 429)
