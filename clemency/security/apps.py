@@ -10,9 +10,10 @@ class SecurityConfig(AppConfig):
     verbose_name = _("Security")
 
     def ready(self) -> None:
-        # Production refuses to start without the keys its role needs; development creates them
-        # with `manage.py keys init` (make run does).
-        if settings.PRODUCTION:
+        # Production refuses to start without the keys its role needs (development creates them
+        # with `manage.py keys init`, as make run does); the public intake, in any mode, refuses
+        # to start holding any key that decrypts.
+        if settings.PRODUCTION or settings.SITE_ROLE == "intake":
             from clemency.security.provider import check_keys
 
             problems = check_keys()

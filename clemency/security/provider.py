@@ -79,4 +79,22 @@ def check_keys() -> list[str]:
             get()
         except SecurityError:
             problems.append(f"no {name} is configured.")
+    if role == "intake":
+        # The internet-facing process must hold nothing that decrypts: a flaw in it then
+        # exposes no case and no sent application.
+        forbidden = {
+            "a key-encryption key": provider.current_kek_version,
+            "the blind-index key": provider.index_key,
+            "the audit key": provider.audit_key,
+            "the intake private key": provider.intake_private_key,
+        }
+        for name, get in forbidden.items():
+            try:
+                get()
+            except SecurityError:
+                continue
+            problems.append(
+                f"the public intake (SITE_ROLE=intake) can read {name}; give it only the "
+                "intake public key."
+            )
     return problems

@@ -174,3 +174,30 @@ def test_public_intake_deployment_needs_only_the_public_key(tmp_path):
     assert staff.returncode != 0
     assert "no key-encryption key" in staff.stderr
     assert "no intake private key" in staff.stderr
+
+
+@pytest.mark.parametrize(
+    ("key_file", "named"),
+    [
+        ("kek/0001.key", "a key-encryption key"),
+        ("index.key", "the blind-index key"),
+        ("audit.key", "the audit key"),
+        ("intake.key", "the intake private key"),
+    ],
+)
+def test_public_intake_refuses_to_start_holding_a_decrypting_key(tmp_path, key_file, named):
+    import shutil
+
+    keys = tmp_path / "keys"
+    env = production_environ(tmp_path)
+    public = tmp_path / "public-plus-one"
+    public.mkdir(mode=0o700)
+    shutil.copy2(keys / "intake.pub", public / "intake.pub")
+    (public / key_file).parent.mkdir(mode=0o700, exist_ok=True)
+    shutil.copy2(keys / key_file, public / key_file)
+    for mode in ("production", "development"):
+        result = run_python(
+            SETUP, env | {"SITE_ROLE": "intake", "KEY_DIR": str(public), "DJANGO_ENV": mode}
+        )
+        assert result.returncode != 0, mode
+        assert f"can read {named}" in result.stderr
