@@ -54,6 +54,9 @@ if SITE_ROLE not in {"all", "intake", "staff"}:
 
     raise ImproperlyConfigured("SITE_ROLE must be 'all', 'intake' or 'staff'.")
 PUBLIC_ONLY = SITE_ROLE == "intake"
+# The staff site's address (https://staff.example.org), for the public site's "staff sign in"
+# link; the public site itself has no sign-in.
+STAFF_SITE_URL = env_str("STAFF_SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "clemency.context_processors.sites",
             ],
         },
     },

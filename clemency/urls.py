@@ -31,9 +31,12 @@ admin.site.login = admin_login
 urlpatterns = [
     path("", include("intake.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("accounts/", include("clemency.accounts.urls")),
-    path("admin/", admin.site.urls),
 ]
 if settings.SITE_ROLE != "intake":
-    # The public site (SITE_ROLE=intake) has no case routes: "cases" is not even installed there.
-    urlpatterns.append(path("cases/", include("cases.urls")))
+    # The public site (SITE_ROLE=intake) has no sign-in, no admin and no case routes ("cases"
+    # is not even installed there): staff sign in on the staff site (STAFF_SITE_URL).
+    urlpatterns += [
+        path("accounts/", include("clemency.accounts.urls")),
+        path("admin/", admin.site.urls),
+        path("cases/", include("cases.urls")),
+    ]

@@ -95,7 +95,10 @@ except NoReverseMatch:
     pass
 
 client = Client(HTTP_HOST="localhost")
-pages = {path: client.get(path).status_code for path in ("/", "/status/", "/cases/")}
+paths = ["/", "/status/", "/cases/", "/accounts/login/", "/accounts/home/"]
+paths += ["/admin/", "/admin/login/"]
+pages = {path: client.get(path).status_code for path in paths}
+landing = client.get("/").content.decode()
 
 print(json.dumps({
     "role": settings.SITE_ROLE,
@@ -107,6 +110,7 @@ print(json.dumps({
     "namespaces": sorted(get_resolver().namespace_dict),
     "resolves": resolves,
     "pages": pages,
+    "sign_in_links": [m for m in ("/accounts/login/", "staff.example.org") if m in landing],
     "loaded": sorted(sys.modules),
 }))
 """
@@ -115,6 +119,7 @@ print(json.dumps({
 def probe(role: str, key_dir: Path, tmp_path: Path) -> dict:
     env = clean_environ() | {
         "SITE_ROLE": role,
+        "STAFF_SITE_URL": "https://staff.example.org",
         "KEY_DIR": str(key_dir),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",  # the pages need no table
     }
@@ -140,13 +145,23 @@ def test_public_site_loads_no_unsealing_and_no_case_code(tmp_path):
     assert any(m.startswith("intake.migrations.") for m in seen["modules"])
     assert "delete_expired_drafts" in seen["commands"]
     assert "intake.management.commands.delete_expired_drafts" in seen["loaded"]
-    assert seen["pages"] == {"/": 200, "/status/": 200, "/cases/": 404}
+    assert seen["pages"] == {
+        "/": 200,
+        "/status/": 200,
+        "/cases/": 404,
+        "/accounts/login/": 404,
+        "/accounts/home/": 404,
+        "/admin/": 404,
+        "/admin/login/": 404,
+    }
+    # Staff are sent to their own site to sign in.
+    assert seen["sign_in_links"] == ["/accounts/login/", "staff.example.org"]
 
     assert [m for m in seen["loaded"] if forbidden(m)] == []
     assert "clemency.security.sealing" in seen["loaded"]  # the public side does seal
 
     assert "cases" not in seen["namespaces"]
-    assert [r for r in seen["routes"] if r.startswith("cases")] == []
+    assert [r for r in seen["routes"] if r.startswith(("cases", "accounts", "admin"))] == []
     assert seen["resolves"] == []
 
 
