@@ -241,7 +241,7 @@ def run() -> list[dict]:
     sessions = [({cookie: _signed_in_cookie(user)}, is_attorney) for user, is_attorney in sessions]
     sent_before = Draft.objects.filter(reference__isnull=False).count()
 
-    app_port, proxy_port = _free_port(), _free_port()
+    app_port, proxy_port, staff_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "clemency.settings",
@@ -286,8 +286,10 @@ def run() -> list[dict]:
                 "HOME": scratch.name,
                 "XDG_DATA_HOME": scratch.name,
                 "XDG_CONFIG_HOME": scratch.name,
-                "SITE_ADDRESS": f"http://127.0.0.1:{proxy_port}",
-                "UPSTREAM": f"127.0.0.1:{app_port}",
+                "INTAKE_ADDRESS": f"http://127.0.0.1:{proxy_port}",
+                "INTAKE_UPSTREAM": f"127.0.0.1:{app_port}",
+                "STAFF_ADDRESS": f"http://127.0.0.1:{staff_port}",
+                "STAFF_UPSTREAM": f"127.0.0.1:{app_port}",
             },
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -299,6 +301,7 @@ def run() -> list[dict]:
     try:
         _wait_for(app_port)
         _wait_for(proxy_port)
+        _wait_for(staff_port)
         budget = _Budget(REQUESTS, TIME_LIMIT)
 
         def client(number: int) -> None:
@@ -307,7 +310,7 @@ def run() -> list[dict]:
                 _applicant(_Browser(proxy_port, address, budget, log), sent)
             else:
                 cookies, is_attorney = sessions[(number - CLIENTS // 2) % len(sessions)]
-                _staff(_Browser(proxy_port, address, budget, log, cookies), is_attorney)
+                _staff(_Browser(staff_port, address, budget, log, cookies), is_attorney)
 
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:

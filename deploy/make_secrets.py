@@ -36,6 +36,7 @@ def make_secrets(directory: Path) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     directory.chmod(0o700)
     _write(directory, "django_secret_key", secrets.token_urlsafe(64))
+    _write(directory, "intake_secret_key", secrets.token_urlsafe(64))
     _write(directory, "postgres_password", secrets.token_urlsafe(32))
     password = _read(directory, "postgres_password")
     _write(directory, "database_url", f"postgres://pardon:{password}@db:5432/pardon")

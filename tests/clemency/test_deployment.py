@@ -18,7 +18,8 @@ from tests.clemency.subprocess_env import ROOT, clean_environ, run_python
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker"]
+APP_SERVICES = ["migrate", "intake", "staff", "worker"]
+WEB_SERVICES = ["intake", "staff"]
 # Values that must never be written into the compose file, only read from secret files.
 SECRET_NAMES = {
     "SECRET_KEY",
@@ -32,7 +33,7 @@ SECRET_NAMES = {
     "AUDIT_KEY",
     "INTAKE_PRIVATE_KEY",
 }
-SAMPLE_VARIABLES = {"ALLOWED_HOSTS": "pardon.example.org", "SITE_ADDRESS": "pardon.example.org"}
+SAMPLE_VARIABLES = {"INTAKE_HOST": "pardon.example.org", "STAFF_HOST": "staff.pardon.example.org"}
 
 
 def interpolate(value: str) -> str:
@@ -49,7 +50,7 @@ def interpolate(value: str) -> str:
 
 
 def test_services():
-    assert set(SERVICES) == {"db", "s3", "migrate", "web", "worker", "proxy"}
+    assert set(SERVICES) == {"db", "s3", "migrate", "intake", "staff", "worker", "proxy"}
     assert SERVICES["db"]["image"] == "postgres:16"
     assert SERVICES["s3"]["image"].startswith("chrislusf/seaweedfs:")
 
@@ -65,8 +66,10 @@ def test_the_app_believes_only_the_proxy_about_client_addresses():
     assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
     for name in APP_SERVICES:
         assert SERVICES[name]["environment"]["TRUSTED_PROXIES"] == proxy
-    assert f"--forwarded-allow-ips={proxy}" in SERVICES["web"]["command"]
-    assert SERVICES["proxy"]["environment"]["UPSTREAM"] == "web:8000"
+    for name in WEB_SERVICES:
+        assert f"--forwarded-allow-ips={proxy}" in SERVICES[name]["command"]
+    assert SERVICES["proxy"]["environment"]["INTAKE_UPSTREAM"] == "intake:8000"
+    assert SERVICES["proxy"]["environment"]["STAFF_UPSTREAM"] == "staff:8000"
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
 
 
@@ -80,7 +83,7 @@ def test_long_running_services_have_health_checks():
 
 def test_app_waits_for_database_migrations_and_storage():
     assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    for name in ("web", "worker"):
+    for name in ("intake", "staff", "worker"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["s3"]["condition"] == "service_healthy"
@@ -105,9 +108,10 @@ def test_commands_exist():
     assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "db_worker"]
     assert "db_worker" in get_commands()
-    web = SERVICES["web"]["command"]
-    assert web[:2] == ["gunicorn", "clemency.wsgi:application"]
-    assert "--bind=0.0.0.0:8000" in web
+    for name in WEB_SERVICES:
+        web = SERVICES[name]["command"]
+        assert web[:2] == ["gunicorn", "clemency.wsgi:application"]
+        assert "--bind=0.0.0.0:8000" in web
     s3 = SERVICES["s3"]["command"]
     assert "-s3.config=/run/secrets/seaweedfs_s3_config" in s3
     assert "-s3.port=8333" in s3
@@ -122,8 +126,9 @@ def test_worker_health_check_is_the_queue_check():
 
 
 def test_health_checks_use_the_app_probe():
-    test = " ".join(SERVICES["web"]["healthcheck"]["test"])
-    assert "http://127.0.0.1:8000/healthz" in test
+    for name in WEB_SERVICES:
+        test = " ".join(SERVICES[name]["healthcheck"]["test"])
+        assert "http://127.0.0.1:8000/healthz" in test
     assert "http://127.0.0.1:8333/healthz" in " ".join(SERVICES["s3"]["healthcheck"]["test"])
 
 
@@ -163,6 +168,8 @@ print(json.dumps({
     "endpoint": settings.STORAGES["documents"]["OPTIONS"]["endpoint_url"],
     "ssl_header": settings.SECURE_PROXY_SSL_HEADER,
     "key_source": settings.KEY_SOURCE,
+    "role": settings.SITE_ROLE,
+    "apps": settings.INSTALLED_APPS,
 }))
 """
 
@@ -186,6 +193,8 @@ def test_compose_environment_boots_production_settings(service, secrets_dir, tmp
     assert booted["endpoint"] == "http://s3:8333"
     assert booted["ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert booted["key_source"] == "environment"
+    assert booted["role"] == ("intake" if service == "intake" else "staff")
+    assert ("cases" in booted["apps"]) == (service != "intake")
     # Every variable compose sets is one the settings read: no typos, nothing dead.
     read = set(booted["names"])
     for key in environment:
@@ -203,3 +212,51 @@ def test_dockerfile_installs_the_hashed_lock_and_runs_unprivileged():
     base = (ROOT / "requirements" / "base.txt").read_text()
     for package in ("gunicorn==", "django-tasks-db==", "psycopg==", "whitenoise=="):
         assert package in base
+
+
+DECRYPTING = {"KEKS_FILE", "BLIND_INDEX_KEY_FILE", "AUDIT_KEY_FILE", "INTAKE_PRIVATE_KEY_FILE"}
+
+
+def test_the_public_intake_gets_only_the_intake_public_key():
+    intake = SERVICES["intake"]
+    assert intake["environment"]["SITE_ROLE"] == "intake"
+    assert not DECRYPTING & set(intake["environment"])
+    assert not {"keks", "blind_index_key", "audit_key", "intake_private_key"} & set(
+        intake["secrets"]
+    )
+    assert intake["environment"]["INTAKE_PUBLIC_KEY_FILE"] == "/run/secrets/intake_public_key"
+    # Its own Django secret key: nothing the public site signs is trusted by the staff site.
+    assert (
+        intake["environment"]["SECRET_KEY_FILE"]
+        != SERVICES["staff"]["environment"]["SECRET_KEY_FILE"]
+    )
+    for name in ("staff", "worker", "migrate"):
+        assert set(SERVICES[name]["environment"]) >= DECRYPTING, name
+
+
+def test_the_proxy_serves_both_sites_from_the_tested_configuration(tmp_path):
+    import shutil
+    import subprocess
+
+    caddyfile = ROOT / "deploy" / "Caddyfile"
+    environment = {k: interpolate(v) for k, v in SERVICES["proxy"]["environment"].items()}
+    assert environment["INTAKE_ADDRESS"] == "pardon.example.org"
+    assert environment["STAFF_ADDRESS"] == "staff.pardon.example.org"
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed (tests/clemency/test_proxy.py fails in CI without it)")
+    adapted = subprocess.run(
+        [caddy, "adapt", "--config", str(caddyfile), "--adapter", "caddyfile"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    config = json.loads(adapted.stdout)
+    text = json.dumps(config)
+    for host, upstream in (
+        ("pardon.example.org", "intake:8000"),
+        ("staff.pardon.example.org", "staff:8000"),
+    ):
+        assert f'"{host}"' in text
+        assert f'"dial": "{upstream}"' in text

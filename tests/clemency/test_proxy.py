@@ -95,14 +95,17 @@ def proxy(live_server, settings, tmp_path):
             pytest.fail(message)
         pytest.skip(message)
     settings.TRUSTED_PROXIES = ["127.0.0.1"]  # Caddy reaches the live server from here
-    port = _free_port()
+    port, staff_port = _free_port(), _free_port()
     environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "SITE_ADDRESS": f"http://127.0.0.1:{port}",
-        "UPSTREAM": urlsplit(live_server.url).netloc,
+        # Both sites of the configuration, in front of the one live server.
+        "INTAKE_ADDRESS": f"http://127.0.0.1:{port}",
+        "INTAKE_UPSTREAM": urlsplit(live_server.url).netloc,
+        "STAFF_ADDRESS": f"http://127.0.0.1:{staff_port}",
+        "STAFF_UPSTREAM": urlsplit(live_server.url).netloc,
     }
     process = subprocess.Popen(
         [caddy, "run", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
