@@ -37,9 +37,18 @@ def make_secrets(directory: Path) -> None:
     directory.chmod(0o700)
     _write(directory, "django_secret_key", secrets.token_urlsafe(64))
     _write(directory, "intake_secret_key", secrets.token_urlsafe(64))
+    # Three database roles (SECURITY.md): the owner runs migrations; the staff site and the
+    # worker connect as pardon_app; the public intake as pardon_intake.
     _write(directory, "postgres_password", secrets.token_urlsafe(32))
-    password = _read(directory, "postgres_password")
-    _write(directory, "database_url", f"postgres://pardon:{password}@db:5432/pardon")
+    _write(directory, "app_db_password", secrets.token_urlsafe(32))
+    _write(directory, "intake_db_password", secrets.token_urlsafe(32))
+    for name, role, password_file in (
+        ("owner_database_url", "pardon", "postgres_password"),
+        ("database_url", "pardon_app", "app_db_password"),
+        ("intake_database_url", "pardon_intake", "intake_db_password"),
+    ):
+        password = _read(directory, password_file)
+        _write(directory, name, f"postgres://{role}:{password}@db:5432/pardon")
     _write(directory, "s3_access_key_id", "pardon" + secrets.token_hex(8))
     _write(directory, "s3_secret_access_key", secrets.token_urlsafe(32))
     access_key = _read(directory, "s3_access_key_id")

@@ -105,7 +105,12 @@ def test_secrets_come_from_files_only():
 
 
 def test_commands_exist():
-    assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    assert SERVICES["migrate"]["command"][:2] == ["sh", "-c"]
+    assert SERVICES["migrate"]["command"][2] == (
+        "python manage.py migrate --no-input && "
+        "python manage.py db_grants --app pardon_app --intake pardon_intake"
+    )
+    assert "db_grants" in get_commands()
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "db_worker"]
     assert "db_worker" in get_commands()
     for name in WEB_SERVICES:
@@ -142,7 +147,14 @@ def secrets_dir(tmp_path_factory):
 def test_make_secrets_is_consistent_and_private(secrets_dir):
     assert secrets_dir.stat().st_mode & 0o777 == 0o700
     password = (secrets_dir / "postgres_password").read_text().strip()
-    assert f"pardon:{password}@db:5432/pardon" in (secrets_dir / "database_url").read_text()
+    owner_url = (secrets_dir / "owner_database_url").read_text()
+    assert f"pardon:{password}@db:5432/pardon" in owner_url
+    for url, role, secret in (
+        ("database_url", "pardon_app", "app_db_password"),
+        ("intake_database_url", "pardon_intake", "intake_db_password"),
+    ):
+        role_password = (secrets_dir / secret).read_text().strip()
+        assert f"{role}:{role_password}@db:5432/pardon" in (secrets_dir / url).read_text()
     config = json.loads((secrets_dir / "seaweedfs_s3_config").read_text())
     credentials = config["identities"][0]["credentials"][0]
     assert credentials["accessKey"] == (secrets_dir / "s3_access_key_id").read_text().strip()
@@ -260,3 +272,39 @@ def test_the_proxy_serves_both_sites_from_the_tested_configuration(tmp_path):
     ):
         assert f'"{host}"' in text
         assert f'"dial": "{upstream}"' in text
+
+
+def test_each_process_connects_as_its_own_database_role(secrets_dir):
+    urls = {
+        name: SERVICES[name]["environment"]["DATABASE_URL_FILE"].removeprefix("/run/secrets/")
+        for name in APP_SERVICES
+    }
+    assert urls == {
+        "migrate": "owner_database_url",
+        "intake": "intake_database_url",
+        "staff": "database_url",
+        "worker": "database_url",
+    }
+    users = {
+        name: (secrets_dir / url).read_text().split("//")[1].split(":")[0]
+        for name, url in urls.items()
+    }
+    assert users == {
+        "migrate": "pardon",
+        "intake": "pardon_intake",
+        "staff": "pardon_app",
+        "worker": "pardon_app",
+    }
+    # The database makes the roles the migrate job grants to, with the passwords in the URLs.
+    roles = (ROOT / "deploy" / "postgres" / "roles.sh").read_text()
+    for role, password in (
+        ("pardon_app", "app_db_password"),
+        ("pardon_intake", "intake_db_password"),
+    ):
+        assert f"CREATE ROLE {role} LOGIN" in roles
+        assert f"/run/secrets/{password}" in roles
+        assert password in SERVICES["db"]["secrets"]
+    assert (
+        "./deploy/postgres/roles.sh:/docker-entrypoint-initdb.d/roles.sh:ro"
+        in SERVICES["db"]["volumes"]
+    )

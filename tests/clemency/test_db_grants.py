@@ -1,0 +1,146 @@
+"""Least privilege on PostgreSQL: the roles docker-compose creates, made here the same way
+(manage.py db_grants), and each refusal proved by connecting as them."""
+
+import io
+import json
+import secrets
+import shutil
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from psycopg import errors
+
+from clemency.security.keys import init_directory
+from tests.clemency.subprocess_env import clean_environ, run_python
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def roles(migrated_rows):
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are a PostgreSQL feature")
+    suffix = secrets.token_hex(4)
+    app, intake = f"test_app_{suffix}", f"test_intake_{suffix}"
+    with connection.cursor() as cursor:
+        for role in (app, intake):
+            cursor.execute(f"CREATE ROLE {role} LOGIN")
+    call_command("db_grants", app=app, intake=intake, stdout=io.StringIO())
+    yield app, intake
+    with connection.cursor() as cursor:
+        for role in (app, intake):
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+
+
+def connect(role: str) -> psycopg.Connection:
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        dbname=settings["NAME"],
+        user=role,
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+
+
+def refused(conn: psycopg.Connection, sql: str) -> bool:
+    try:
+        conn.execute(sql)
+    except (errors.InsufficientPrivilege, errors.RaiseException):
+        return True
+    return False
+
+
+APPEND = """
+    INSERT INTO audit_auditevent (id, sequence, at, action, data, previous_hash, hash)
+    VALUES (gen_random_uuid(), 999999, now(), 'test.appended', '{}', repeat('0', 64), %s)
+"""
+
+
+def test_the_app_role_appends_to_the_audit_log_and_cannot_rewrite_it(roles):
+    app, _intake = roles
+    with connect(app) as conn:
+        conn.execute(APPEND, [secrets.token_hex(32)])
+        assert conn.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0] >= 1
+        for sql in (
+            "UPDATE audit_auditevent SET action = 'forged'",
+            "DELETE FROM audit_auditevent",
+            "TRUNCATE audit_auditevent",
+            "ALTER TABLE audit_auditevent DISABLE TRIGGER ALL",
+            "DROP TABLE audit_auditevent",
+            "DELETE FROM audit_audithead",
+            "TRUNCATE audit_audithead",
+            "SET session_replication_role = replica",
+        ):
+            assert refused(conn, sql), sql
+        # Everything else it serves, it may read and write.
+        conn.execute("UPDATE cases_case SET urgency = urgency WHERE false")
+        conn.execute("DELETE FROM django_session WHERE false")
+
+
+def test_the_intake_role_touches_only_the_intake(roles):
+    _app, intake = roles
+    with connect(intake) as conn:
+        for table in (
+            "cases_case",
+            "cases_applicant",
+            "accounts_user",
+            "audit_auditevent",
+            "otp_totp_totpdevice",
+            "cases_blindindex",
+        ):
+            assert refused(conn, f"SELECT 1 FROM {table} LIMIT 1"), table  # noqa: S608
+        assert refused(conn, "UPDATE cases_case SET urgency = urgency WHERE false")
+        assert refused(conn, APPEND % "'x'")
+        conn.execute("SELECT 1 FROM intake_draft LIMIT 1")
+        conn.execute("DELETE FROM clemency_counter WHERE false")
+
+
+INTAKE_JOURNEY = """
+import json, django
+django.setup()
+from django.test import Client
+from tests.intake.answers import VALID
+from intake.steps import STEPS
+client = Client(HTTP_HOST="localhost")
+started = client.post("/intake/start/").status_code
+steps = {
+    step.identifier: client.post(
+        f"/intake/{step.identifier}/", VALID[step.identifier] | {"action": "next"}
+    ).status_code
+    for step in STEPS
+}
+sent = client.post("/intake/review/")
+status = client.post("/status/", {"reference": "PP-0000-0000", "status_code": "AAAA-AAAA"})
+print(json.dumps({"start": started, "steps": sorted(set(steps.values())),
+                  "sent": sent.status_code, "reference": "PP-" in sent.text,
+                  "status": status.status_code}))
+"""
+
+
+def test_the_public_intake_works_as_its_role(roles, tmp_path):
+    """The real intake, as the intake role, with the intake public key only: it starts an
+    application, saves every step, sends it (queueing the task that opens it) and answers the
+    status page; nothing needs more."""
+    _app, intake = roles
+    init_directory(tmp_path / "keys")
+    public = tmp_path / "public"
+    public.mkdir(mode=0o700)
+    shutil.copy2(tmp_path / "keys" / "intake.pub", public / "intake.pub")
+    settings = connection.settings_dict
+    url = f"postgres://{intake}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+    env = clean_environ() | {
+        "SITE_ROLE": "intake",
+        "KEY_DIR": str(public),
+        "DATABASE_URL": f"{url}/{settings['NAME']}",
+        "VAR_DIR": str(tmp_path),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    result = run_python(INTAKE_JOURNEY, env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {"start": 200, "steps": [302], "sent": 200, "reference": True, "status": 400}
