@@ -318,6 +318,9 @@ if not 1 <= BLIND_INDEX_BITS <= 31:
     raise ImproperlyConfigured("BLIND_INDEX_BITS must be from 1 to 31.")
 # Running processes re-read the keys this often (seconds), so that a rotation reaches them.
 KEY_RELOAD_SECONDS = env_int("KEY_RELOAD_SECONDS", 60)
+# `keys schedule` adds a KEK this often and then deletes the older ones: a shredded case's key,
+# left in PostgreSQL's dead rows, WAL and backups, cannot be unwrapped after that (ADR 0015).
+KEK_ROTATION_DAYS = env_int("KEK_ROTATION_DAYS", 7)
 
 # --- Public intake ------------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
+import os
 import shutil
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -154,3 +156,67 @@ def test_init_if_missing_adds_the_audit_key_to_an_older_key_set(own_keys, capsys
     assert len(load_directory(own_keys).audit_key()) == 32
     call_command("keys", "init", "--if-missing")  # and only once
     assert "added" not in capsys.readouterr().out
+
+
+def _dead_rows_hold(table: str, needle: bytes) -> bool:
+    """Whether any row version in the table's pages, live or dead, holds `needle`: what someone
+    with the table's files (or the WAL, or a physical backup) can read."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+        (pages,) = cursor.fetchone()
+        for page in range(pages):
+            cursor.execute(
+                "SELECT t_data FROM heap_page_items(get_raw_page(%s, %s))", [table, page]
+            )
+            if any(row[0] and needle in bytes(row[0]) for row in cursor.fetchall()):
+                return True
+    return False
+
+
+def test_a_shred_becomes_final_when_the_schedule_retires_the_kek(own_keys, settings, capsys):
+    """The review's attack: after shred_case the old wrapped key is still in the table's dead
+    row versions, and the unchanged KEK unwraps it. Once `keys schedule` has rotated and retired
+    that KEK, the same bytes open nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("dead row versions and pageinspect are PostgreSQL's")
+    from cases.services import case_shred
+    from clemency.security.envelope import unwrap_case_key
+    from clemency.security.errors import SecurityError
+    from tests.factories import UserFactory
+
+    case = ApplicantFactory(legal_name=MARKER).case
+    stolen = WrappedKey(case.kek_version, bytes(case.wrapped_key))
+    case_shred(case=case, actor=UserFactory(), reason="retention")
+    case.refresh_from_db()
+    assert case.wrapped_key is None
+    assert _dead_rows_hold("cases_case", stolen.ciphertext)  # still on disk
+    assert unwrap_case_key(stolen, case_id=case.pk, provider=get_provider())  # and it opens
+
+    call_command("keys", "schedule")  # nothing due yet: the KEK is new
+    assert "Nothing due" in capsys.readouterr().out
+    week_ago = time.time() - settings.KEK_ROTATION_DAYS * 86400 - 60
+    os.utime(kek_path(own_keys, 1), (week_ago, week_ago))
+    call_command("keys", "schedule")
+    out = capsys.readouterr().out
+    assert "Added KEK version 2." in out
+    assert "Retired KEK version 1." in out
+    assert not kek_path(own_keys, 1).exists()
+
+    assert _dead_rows_hold("cases_case", stolen.ciphertext)  # the bytes are still there...
+    with pytest.raises(SecurityError):  # ...and open nothing
+        unwrap_case_key(stolen, case_id=case.pk, provider=load_directory(own_keys))
+    call_command("keys", "verify")  # every live case still reads
+
+
+def test_the_schedule_waits_for_running_processes_before_retiring(own_keys, settings, capsys):
+    settings.KEY_RELOAD_SECONDS = 3600
+    ApplicantFactory()
+    week_ago = time.time() - settings.KEK_ROTATION_DAYS * 86400 - 60
+    os.utime(kek_path(own_keys, 1), (week_ago, week_ago))
+    call_command("keys", "schedule")
+    out = capsys.readouterr().out
+    assert "Added KEK version 2." in out
+    assert "retired at the next run" in out
+    assert kek_path(own_keys, 1).exists()
+    assert get_provider().kek_versions() == [1, 2]

@@ -10,6 +10,8 @@ manage.py keys rewrap            re-wrap every case key under the current KEK
 manage.py keys rotate --retire N ... and delete KEK N once no case key uses it
 manage.py keys retire N          delete KEK N once no case key uses it
 manage.py keys verify            decrypt every encrypted value; non-zero exit on any failure
+manage.py keys schedule          what is due, run daily: a new KEK every KEK_ROTATION_DAYS, and
+                                 every older KEK deleted once nothing uses it (ADR 0015)
 """
 
 import time
@@ -51,6 +53,10 @@ class Command(BaseCommand):
         retire = sub.add_parser("retire", help="delete a KEK that no case key uses any more")
         retire.add_argument("version", type=int)
         sub.add_parser("verify", help="decrypt everything; fail on any error")
+        sub.add_parser(
+            "schedule",
+            help="run daily: rotate the KEK when due, retire older KEKs (shreds become final)",
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         try:
@@ -115,6 +121,29 @@ class Command(BaseCommand):
             keys.remove_kek(directory, version)
         forget_provider()
         self.stdout.write(f"Retired KEK version {version}.")
+
+    def do_schedule(self, **options) -> None:
+        """Rotate when the current KEK is KEK_ROTATION_DAYS old; retire every older KEK that no
+        case key uses once every process has had time to load the newer one. Idempotent: run it
+        daily (the worker's schedule, cron or a systemd timer)."""
+        directory = self._directory()
+        provider = get_provider()
+        current = provider.current_kek_version()
+        age_days = (time.time() - keys.kek_path(directory, current).stat().st_mtime) / 86400
+        if age_days >= settings.KEK_ROTATION_DAYS:
+            self.do_rotate(retire=None)
+            current = get_provider().current_kek_version()
+        newest_age = time.time() - keys.kek_path(directory, current).stat().st_mtime
+        older = [version for version in get_provider().kek_versions() if version < current]
+        if older and newest_age < 2 * settings.KEY_RELOAD_SECONDS:
+            self.stdout.write(
+                f"KEK {current} is new: older KEKs {older} are retired at the next run."
+            )
+            return
+        for version in older:
+            self.do_retire(version=version)
+        if not older:
+            self.stdout.write(f"Nothing due: KEK {current} is {age_days:.1f} days old.")
 
     def do_rewrap(self, **options) -> None:
         current = get_provider().current_kek_version()
