@@ -28,10 +28,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.bench_intake import STEP_DATA
+from bench.timing import sign_in
 
 TITLE = "Load behind the proxy"
 DESCRIPTION = """
@@ -151,13 +150,7 @@ def _staff(browser: _Browser, attorney: bool) -> None:
 
 def _signed_in_cookie(user) -> str:
     """A session that has passed the second factor, as after a real sign-in."""
-    device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return session.session_key
+    return sign_in(Client(), user)
 
 
 def _free_port() -> int:

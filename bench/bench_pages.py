@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from bench.timing import measure
+from bench.timing import measure, sign_in
 from clemency.accounts.models import User
 from clemency.accounts.roles import Role
 
@@ -31,7 +31,7 @@ def run() -> list[dict]:
                 | measure(lambda c=client, p=path: c.get(p), repeat=REPEAT)
             )
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(staff)
+    sign_in(client, staff)
     rows.append(
         {"page": "/cases/", "language": "en", "user": "intake staff"}
         | measure(lambda: client.get("/cases/"), repeat=REPEAT)

@@ -24,3 +24,18 @@ def measure(call: Callable[[], object], *, repeat: int, warmup: int = 5) -> dict
         "p95 ms": f"{samples[int(len(samples) * 0.95) - 1]:.2f}",
         "queries": len(queries),
     }
+
+
+def sign_in(client, user) -> str:
+    """Sign `user` in on the test client as after a real sign-in: password and second factor
+    (a confirmed authenticator app is made for them). Returns the session key."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return session.session_key
