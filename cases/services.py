@@ -258,26 +258,55 @@ def case_add_conviction(
         )
 
 
-def document_read(*, document: Document, actor) -> Iterator[bytes]:
-    """Audit the download, then stream the decrypted contents segment by segment.
+class _Opened:
+    """A document's plaintext whose first segment is already read, then the rest as it comes."""
 
-    The iterator raises DecryptionError at the first damaged segment: a response streaming it
-    is cut off rather than completed with bad bytes.
+    def __init__(self, first: bytes | None, rest: Iterator[bytes]) -> None:
+        self._first, self._rest = first, rest
+
+    def __iter__(self) -> "_Opened":
+        return self
+
+    def __next__(self) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return next(self._rest)
+
+    def close(self) -> None:
+        self._rest.close()
+
+
+def document_read(*, document: Document, actor) -> Iterator[bytes]:
+    """Open the document, audit the download, then stream the decrypted contents segment by
+    segment.
+
+    The object is opened and its first segment read before anything is recorded or returned:
+    a storage that does not answer raises StorageUnavailable here (the view shows an error page
+    instead of an empty download), and no download is audited that did not happen. After that,
+    the iterator raises DecryptionError at the first damaged segment: a response streaming it
+    is cut off rather than completed with bad bytes. Close it to release the connection.
     """
     case = document.case
     if actor is not None and not rules.may_see(case, actor):
         raise CaseForbidden(_("You may not do this on this case."))
     key = casekeys.case_key(case)
-    with transaction.atomic():
-        record(
-            "document.downloaded",
-            actor=actor,
-            case_id=case.pk,
-            data={"document": str(document.pk)},
-        )
-    return document_storage().open_plaintext(
+    chunks = document_storage().open_plaintext(
         document.object_name, key=key.key, case_id=case.pk, document_id=document.pk
     )
+    try:
+        first = next(chunks, None)
+        with transaction.atomic():
+            record(
+                "document.downloaded",
+                actor=actor,
+                case_id=case.pk,
+                data={"document": str(document.pk)},
+            )
+    except BaseException:
+        chunks.close()
+        raise
+    return _Opened(first, chunks)
 
 
 SHRED_REASONS = {"retention", "request", "duplicate", "test"}

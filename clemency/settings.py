@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "clemency.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A database or document storage that is down: a 503 page in the reader's language.
+    "clemency.middleware.UnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -203,6 +203,21 @@ def _checked_ciphertext(file: Any) -> Iterator[bytes]:
     yield from _read_chunks(file, SEGMENT_SIZE)
 
 
+class StorageUnavailable(Exception):
+    """The document storage could not be reached or did not do the work; nothing was kept."""
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """What a backend raises when it cannot do the work: the disk's OSError, and botocore's and
+    boto3's errors when S3 is in use (looked up, not imported: no need to load boto3 for that)."""
+    errors: list[type[BaseException]] = [OSError]
+    if botocore := sys.modules.get("botocore.exceptions"):
+        errors += [botocore.BotoCoreError, botocore.ClientError]
+    if boto3 := sys.modules.get("boto3.exceptions"):
+        errors.append(boto3.Boto3Error)
+    return tuple(errors)
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     name: str
@@ -264,11 +279,13 @@ class EncryptedDocumentStorage:
             stored = self.storage.save(name, content)
             if not reader.finished:
                 raise OSError("The storage did not write the whole document.")
-        except BaseException:
+        except BaseException as error:
             # A partial object is only ciphertext, but useless: remove it (the name is random,
             # so it cannot be another document's).
             with contextlib.suppress(Exception):
                 self.storage.delete(stored or name)
+            if isinstance(error, _storage_errors()):
+                raise StorageUnavailable("The document storage did not store the file.") from error
             raise
         return stored
 
@@ -283,8 +300,9 @@ class EncryptedDocumentStorage:
     ) -> Iterator[bytes]:
         """Yield the document's plaintext, one authenticated segment at a time.
 
-        Lazy: the object is opened on the first ``next()``, and ``FileNotFoundError`` or
-        ``DecryptionError`` surface while iterating. A ``DecryptionError`` can come after some
+        Lazy: the object is opened on the first ``next()``, and ``FileNotFoundError``,
+        ``StorageUnavailable`` (the backend failed) or ``DecryptionError`` surface while
+        iterating. A ``DecryptionError`` can come after some
         plaintext (at a damaged or missing segment): what came before is authentic but is not the
         whole document. Close the iterator (or exhaust it) to release the file or connection.
         """
@@ -295,6 +313,14 @@ class EncryptedDocumentStorage:
             ciphertext.close()
 
     def _ciphertext_chunks(self, name: str, chunk_size: int) -> Iterator[bytes]:
+        try:
+            yield from self._backend_chunks(name, chunk_size)
+        except FileNotFoundError:
+            raise
+        except _storage_errors() as error:
+            raise StorageUnavailable("The document storage did not answer.") from error
+
+    def _backend_chunks(self, name: str, chunk_size: int) -> Iterator[bytes]:
         if _is_s3_storage(self.storage):
             # S3Storage.open() downloads the whole object to a spooled temporary file first.
             body = self._s3_body(name)

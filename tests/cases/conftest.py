@@ -12,12 +12,25 @@ from clemency.accounts.roles import Role
 from tests.factories import ApplicantFactory, CaseFactory, UserFactory
 
 
-def add_document(case, kind: str, name: str = "file.pdf") -> Document:
-    """A document record (no stored object): enough for the workflow's conditions."""
+def add_document(case, kind: str, name: str = "file.pdf", *, stored: bool = False) -> Document:
+    """A document record (no stored object): enough for the workflow's conditions. ``stored``
+    also stores an object for it (a one-page PDF, encrypted), for tests that download it."""
+    document_id, object_name = uuid.uuid4(), f"test/{uuid.uuid4()}"
+    if stored:
+        from clemency.security import casekeys
+        from clemency.security.storage import EncryptedDocumentStorage
+        from tests.documents import pdf
+
+        key = casekeys.case_key(case)
+        stored_pdf = EncryptedDocumentStorage().save(
+            pdf(), key=key.key, case_id=case.pk, document_id=document_id, key_version=key.version
+        )
+        object_name = stored_pdf.name
     return Document.objects.create(
+        id=document_id,
         case=case,
         kind=kind,
-        object_name=f"test/{uuid.uuid4()}",
+        object_name=object_name,
         size=1,
         original_name=name,
         content_type="application/pdf",

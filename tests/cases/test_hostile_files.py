@@ -87,7 +87,7 @@ def test_a_bidi_name_is_stored_and_downloaded_as_it_looks(client_for, staff):
 )
 def test_a_stored_type_that_is_not_served_goes_out_as_bytes(client_for, stored_type, sent_as):
     case = make_case(State.REVIEW)
-    document = add_document(case, "rap_sheet", name="page.html")
+    document = add_document(case, "rap_sheet", name="page.html", stored=True)
     document.content_type = stored_type  # an encrypted field: set through save()
     document.save()
     response = client_for("staff").get(url("document-download", case, document_id=document.pk))
@@ -115,7 +115,7 @@ NAMES = st.one_of(
 @given(name=NAMES, content_type=st.sampled_from(sorted(filetypes.EXTENSIONS)))
 def test_every_download_is_named_after_its_detected_type(client_for, name, content_type):
     case = make_case(State.REVIEW)
-    document = add_document(case, "rap_sheet", name=name)
+    document = add_document(case, "rap_sheet", name=name, stored=True)
     document.content_type = content_type
     document.save()
     response = client_for("staff").get(url("document-download", case, document_id=document.pk))

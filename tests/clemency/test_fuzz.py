@@ -62,7 +62,7 @@ ROUTES = [(route, name) for route, name, _pattern in ALL if not route.startswith
 @pytest.fixture
 def world(attorney, staff, coordinator, administrator):
     case = make_case(State.REVIEW, attorney=attorney)
-    document = add_document(case, Document.Kind.SUPPORT_LETTER)
+    document = add_document(case, Document.Kind.SUPPORT_LETTER, stored=True)
     applicant = Client()
     applicant.post("/intake/start/")  # an open application in this browser
     return {
