@@ -182,11 +182,18 @@ class CuttableLink:
         self._sockets: set[socket.socket] = set()
         self._up = True
         self._budget: int | None = None  # bytes (either way) until the cut, when armed
+        self._graceful = False  # at the cut: end the streams cleanly instead of resetting
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut_after(self, count: int) -> None:
         with self._lock:
-            self._budget = count
+            self._budget, self._graceful = count, False
+
+    def end_after(self, count: int) -> None:
+        """Pass exactly `count` more bytes, then end the stream cleanly (no reset): what was
+        passed arrives whole, and the rest never comes."""
+        with self._lock:
+            self._budget, self._graceful = count, True
 
     def cut(self) -> None:
         with self._lock:
@@ -232,6 +239,12 @@ class CuttableLink:
                     if self._budget is not None:
                         self._budget -= len(data)
                     over = self._budget is not None and self._budget < 0
+                    graceful, left = self._graceful, len(data) + (self._budget or 0)
+                if over and graceful:
+                    target.sendall(data[:left])
+                    with self._lock:
+                        self._up, self._budget = False, None
+                    return  # the finally below ends both streams with a FIN
                 if over:
                     self.cut()
                     return
@@ -369,7 +382,7 @@ def test_s3_stopped_in_the_middle_of_a_download_cuts_it_off(s3_link, staff):
     url = reverse(
         "cases:document-download", kwargs={"case_id": case.pk, "document_id": document.pk}
     )
-    link.cut_after(200_000)  # after the first segments have come, long before the last
+    link.end_after(200_000)  # after the first segments have come, long before the last
 
     response = client.get(url)
 
