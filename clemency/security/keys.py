@@ -347,6 +347,11 @@ def init_directory(directory: Path, *, suite: IntakeSuite | None = None) -> list
     return list(files)
 
 
+def kek_created(directory: Path, version: int) -> float:
+    """When KEK `version` was added to the key directory (its file's modification time)."""
+    return kek_path(Path(directory), version).stat().st_mtime
+
+
 def add_missing(directory: Path) -> list[Path]:
     """Add keys that a key set made before them lacks (the audit key). Returns files written."""
     path = Path(directory) / "audit.key"

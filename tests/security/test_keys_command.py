@@ -220,3 +220,15 @@ def test_the_schedule_waits_for_running_processes_before_retiring(own_keys, sett
     assert "retired at the next run" in out
     assert kek_path(own_keys, 1).exists()
     assert get_provider().kek_versions() == [1, 2]
+
+
+def test_shred_case_says_by_when_the_shred_is_final(own_keys, settings, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    case = ApplicantFactory().case
+    created = time.time() - 3 * 86400
+    os.utime(kek_path(own_keys, 1), (created, created))
+    call_command("shred_case", case.reference, "--reason", "retention")
+    out = capsys.readouterr().out
+    due = datetime.fromtimestamp(created, tz=UTC) + timedelta(days=settings.KEK_ROTATION_DAYS + 1)
+    assert f"retires KEK 1: final by {due:%Y-%m-%d}." in out

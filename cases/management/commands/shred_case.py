@@ -1,9 +1,14 @@
 """Erase a case for good: manage.py shred_case REFERENCE --reason retention"""
 
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
 from cases.services import SHRED_REASONS, CaseError, case_shred
+from clemency.security.keys import kek_created
+from clemency.security.provider import get_provider
 
 
 class Command(BaseCommand):
@@ -23,3 +28,20 @@ class Command(BaseCommand):
         except CaseError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Shredded {case.reference}; a tombstone remains.")
+        self.stdout.write(final_by())
+
+
+def final_by() -> str:
+    """When the shred becomes final: the KEK that wrapped the key is retired (ADR 0015)."""
+    version = get_provider().current_kek_version()
+    if settings.KEY_SOURCE != "directory":
+        return (
+            f"Copies of its key in the database's old rows, WAL and backups stay readable until "
+            f"KEK {version} is retired: add a KEK, run `keys rewrap`, remove KEK {version}."
+        )
+    created = datetime.fromtimestamp(kek_created(settings.KEY_DIR, version), tz=UTC)
+    due = created + timedelta(days=settings.KEK_ROTATION_DAYS + 1)
+    return (
+        f"Copies of its key in the database's old rows, WAL and backups become unreadable when "
+        f"`keys schedule` (daily) retires KEK {version}: final by {due:%Y-%m-%d}."
+    )
