@@ -117,3 +117,12 @@ class RedactingFormatter(logging.Formatter):
             exc = exc.__cause__ or exc.__context__
             tb = exc.__traceback__ if exc is not None else None
         return "Traceback (most recent call last):\n" + "\nwhich was raised from\n".join(parts)
+
+
+class NotUnavailable(logging.Filter):
+    """Keep 503s (a database or storage that is down: clemency.middleware.UnavailableMiddleware)
+    out of the e-mails to ADMINS: an outage would send one e-mail per request. They still reach
+    the console log, with the part that failed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 503

@@ -484,8 +484,10 @@ LOGGING = {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
             "include_html": False,
+            "filters": ["not_unavailable"],
         },
     },
+    "filters": {"not_unavailable": {"()": "clemency.reporting.NotUnavailable"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},

@@ -79,3 +79,23 @@ def test_reports_hide_database_urls_and_secret_files(settings):
     report = _report(_hostile_request())
     assert password not in report
     assert "DATABASE_URL" in report  # the name stays, for debugging
+
+
+def test_an_outage_does_not_mail_the_admins_once_per_request():
+    """A 503 (a part that is down) is logged, not e-mailed: an outage would flood ADMINS. Other
+    server errors still are."""
+    from django.utils.log import AdminEmailHandler
+
+    (mail,) = [
+        handler
+        for handler in logging.getLogger("django.request").handlers
+        if isinstance(handler, AdminEmailHandler)
+    ]
+
+    def record(status: int) -> logging.LogRecord:
+        entry = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "x", None, None)
+        entry.status_code = status
+        return entry
+
+    assert not mail.filter(record(503))
+    assert mail.filter(record(500))
