@@ -107,10 +107,6 @@ def refund(rule: Rule, value: str) -> None:
     ).update(count=models.F("count") - 1)
 
 
-def clear(rule: Rule, value: str) -> None:
-    Counter.objects.filter(key=_key(rule, value)).delete()
-
-
 def delete_stale(*, now: datetime | None = None) -> int:
     """Forget counters whose window ended more than a day ago (the longest window is a day)."""
     cutoff = (now or timezone.now()) - timedelta(days=2)

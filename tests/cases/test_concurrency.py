@@ -8,12 +8,13 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from cases import workflow
 from cases.models import Case, CaseEvent, State
 from tests.cases.conftest import make_case
+from tests.sql import in_thread, waiting_on_a_lock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,29 +27,6 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def _restore_migrated_rows(migrated_rows):
     """Each test here empties the database (real transactions); put the role groups back."""
-
-
-def _waiting_on_a_lock() -> bool:
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0] > 0
-
-
-def _in_thread(target, results, key):
-    def run():
-        try:
-            results[key] = target()
-        except Exception as error:  # handed to the test thread
-            results[key] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def test_two_transitions_from_two_connections_one_wins(staff, coordinator):
@@ -75,12 +53,12 @@ def test_two_transitions_from_two_connections_one_wins(staff, coordinator):
             reason="Capacity.",
         )
 
-    first = _in_thread(accept, results, "accept")
+    first = in_thread(accept, results, "accept")
     assert first_saved.wait(30)
-    second = _in_thread(close, results, "close")
+    second = in_thread(close, results, "close")
     # The second UPDATE waits for the first transaction's row lock...
     for _ in range(300):
-        if _waiting_on_a_lock():
+        if waiting_on_a_lock():
             break
         time.sleep(0.01)
     else:
@@ -115,8 +93,8 @@ def test_the_same_transition_twice_at_once_happens_once(staff, coordinator):
         return run
 
     threads = [
-        _in_thread(accept(staff), results, "staff"),
-        _in_thread(accept(coordinator), results, "coordinator"),
+        in_thread(accept(staff), results, "staff"),
+        in_thread(accept(coordinator), results, "coordinator"),
     ]
     for thread in threads:
         thread.join(30)

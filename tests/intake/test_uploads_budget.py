@@ -7,7 +7,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from clemency import limits
@@ -17,6 +17,7 @@ from intake.models import DraftDocument
 from tests import documents
 from tests.cases.conftest import add_document, make_case
 from tests.intake.test_views import started, step_url, stored_files, upload
+from tests.sql import in_thread, waiting_on_a_lock
 
 SMALL = documents.pdf("A letter of support")
 
@@ -131,29 +132,6 @@ def test_the_budget_is_checked_again_when_a_file_is_kept(settings):
 
 
 # --- Two uploads at once --------------------------------------------------------------------------
-
-
-def waiting_on_a_lock() -> bool:
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0] > 0
-
-
-def in_thread(target, results, key):
-    def run():
-        try:
-            results[key] = target()
-        except Exception as error:  # handed to the test thread
-            results[key] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def race_for_the_last_place(keep_first, keep_second) -> dict:
