@@ -308,8 +308,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # --- Encryption keys (clemency/security/keys.py, SECURITY.md) -------------------------------------
 
-# "directory": key files under KEY_DIR (mode 0600); "environment": KEKS, BLIND_INDEX_KEY,
-# INTAKE_PRIVATE_KEY, INTAKE_PUBLIC_KEY (each also as *_FILE).
+# "directory": key files under KEY_DIR (mode 0600), which `keys schedule` rotates;
+# "environment": KEKS, BLIND_INDEX_KEY, AUDIT_KEY, INTAKE_PRIVATE_KEY, INTAKE_PUBLIC_KEY (each also
+# as *_FILE), rotated by hand.
 KEY_SOURCE = env_str("KEY_SOURCE", "directory")
 KEY_DIR = Path(env_str("KEY_DIR", str(VAR_DIR / "keys")))
 # Which keys this process must hold follows SITE_ROLE (above): clemency/security/provider.py.
@@ -320,9 +321,13 @@ if not 1 <= BLIND_INDEX_BITS <= 31:
     raise ImproperlyConfigured("BLIND_INDEX_BITS must be from 1 to 31.")
 # Running processes re-read the keys this often (seconds), so that a rotation reaches them.
 KEY_RELOAD_SECONDS = env_int("KEY_RELOAD_SECONDS", 60)
-# `keys schedule` adds a KEK this often and then deletes the older ones: a shredded case's key,
-# left in PostgreSQL's dead rows, WAL and backups, cannot be unwrapped after that (ADR 0015).
+# `keys schedule` adds a KEK and an intake key pair this often and then deletes the older ones: a
+# shredded case's key, left in PostgreSQL's dead rows, WAL and backups, cannot be unwrapped after
+# that (ADR 0015).
 KEK_ROTATION_DAYS = env_int("KEK_ROTATION_DAYS", 7)
+# Where the staff side also publishes the current intake public key, for a public intake that
+# runs apart (docker-compose: a volume the intake site mounts read-only as its KEY_DIR).
+INTAKE_PUBLIC_KEY_EXPORT = env_str("INTAKE_PUBLIC_KEY_EXPORT", "")
 
 # --- Public intake ------------------------------------------------------------------------------
 

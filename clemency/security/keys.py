@@ -7,14 +7,19 @@ fits the same interface. The local provider keeps keys in memory, loaded from a 
 
 Key directory layout (``manage.py keys init`` writes it)::
 
-    kek/0001.key   base64 of 32 random bytes; the highest version encrypts, every file decrypts
-    index.key      base64 of 32 random bytes, the blind-index HMAC key
-    audit.key      base64 of 32 random bytes, the audit chain's HMAC key (security/audit.py)
-    intake.key     "<suite>:<base64>" the intake private key (staff side only)
-    intake.pub     "<suite>:<base64>" the intake public key (enough for a public-only intake)
+    kek/0001.key     base64 of 32 random bytes; the highest version encrypts, every file decrypts
+    index.key        base64 of 32 random bytes, the blind-index HMAC key
+    audit.key        base64 of 32 random bytes, the audit chain's HMAC key (security/audit.py)
+    intake/0001.key  "<suite>:<base64>" an intake private key (staff side only); one per version
+    intake.pub       "<version>:<suite>:<base64>" the public key the intake seals to (enough for a
+                     public-only intake; it may lag behind the newest private key, never lead it)
+
+An older key set's single ``intake.key`` is version 1 (``add_missing`` moves it into place), and a
+public key written without a version is version 1.
 
 Environment: ``KEKS`` ("1:<base64>,2:<base64>"), ``BLIND_INDEX_KEY``, ``AUDIT_KEY``,
-``INTAKE_PRIVATE_KEY``, ``INTAKE_PUBLIC_KEY``, each also as ``NAME_FILE``.
+``INTAKE_PRIVATE_KEY`` ("<suite>:<base64>" for version 1, or "1:<suite>:<base64>,2:..."),
+``INTAKE_PUBLIC_KEY`` ("<version>:<suite>:<base64>"), each also as ``NAME_FILE``.
 """
 
 import base64
@@ -82,6 +87,7 @@ class IntakeSuite(StrEnum):
 class IntakePublicKey:
     suite: IntakeSuite
     raw: bytes = field(repr=False)
+    version: int = 1
 
     def hpke_key(self):
         if self.suite is IntakeSuite.X25519:
@@ -93,22 +99,23 @@ class IntakePublicKey:
         )
 
     def dumps(self) -> str:
-        return f"{self.suite.value}:{_b64encode(self.raw)}"
+        return f"{self.version}:{self.suite.value}:{_b64encode(self.raw)}"
 
 
 @dataclass(frozen=True)
 class IntakePrivateKey:
     suite: IntakeSuite
     raw: bytes = field(repr=False)
+    version: int = 1
 
     @classmethod
-    def generate(cls, suite: IntakeSuite | None = None) -> "IntakePrivateKey":
+    def generate(cls, suite: IntakeSuite | None = None, *, version: int = 1) -> "IntakePrivateKey":
         suite = suite or IntakeSuite.best_available()
         x_raw = x25519.X25519PrivateKey.generate().private_bytes_raw()
         if suite is IntakeSuite.X25519:
-            return cls(suite, x_raw)
+            return cls(suite, x_raw, version)
         seed = mlkem.MLKEM768PrivateKey.generate().private_bytes_raw()
-        return cls(suite, seed + x_raw)
+        return cls(suite, seed + x_raw, version)
 
     def _parts(self):
         if self.suite is IntakeSuite.X25519:
@@ -129,17 +136,28 @@ class IntakePrivateKey:
         mlkem_key, x_key = self._parts()
         x_public = x_key.public_key().public_bytes_raw()
         if mlkem_key is None:
-            return IntakePublicKey(self.suite, x_public)
-        return IntakePublicKey(self.suite, mlkem_key.public_key().public_bytes_raw() + x_public)
+            return IntakePublicKey(self.suite, x_public, self.version)
+        return IntakePublicKey(
+            self.suite, mlkem_key.public_key().public_bytes_raw() + x_public, self.version
+        )
 
     def dumps(self) -> str:
+        """Without the version: a key file's name carries it."""
         return f"{self.suite.value}:{_b64encode(self.raw)}"
 
 
-def _load_intake(text: str, what: str, cls):
-    suite_name, sep, encoded = text.strip().partition(":")
+def _load_intake(text: str, what: str, cls, *, version: int | None = None):
+    """Parse "[<version>:]<suite>:<base64>"; no version in the text means ``version`` or 1."""
+    text = text.strip()
+    head, sep, rest = text.partition(":")
+    if sep and head.isdigit():
+        version, text = int(head), rest
+    version = 1 if version is None else version
+    if not 0 < version < 2**32:
+        raise KeyConfigurationError(f"{what}: intake key versions are whole numbers from 1.")
+    suite_name, sep, encoded = text.partition(":")
     if not sep:
-        raise KeyConfigurationError(f"{what} must look like '<suite>:<base64>'.")
+        raise KeyConfigurationError(f"{what} must look like '<version>:<suite>:<base64>'.")
     try:
         suite = IntakeSuite(suite_name)
     except ValueError:
@@ -153,7 +171,7 @@ def _load_intake(text: str, what: str, cls):
     }[cls, suite]
     if len(raw) != expected:
         raise KeyConfigurationError(f"{what} has the wrong length for {suite.value}.")
-    return cls(suite, raw)
+    return cls(suite, raw, version)
 
 
 # --- Providers ----------------------------------------------------------------------------------
@@ -182,9 +200,14 @@ class KeyProvider:
         raise NotImplementedError
 
     def intake_public_key(self) -> IntakePublicKey:
+        """The public key the intake seals new submissions to."""
         raise NotImplementedError
 
-    def intake_private_key(self) -> IntakePrivateKey:
+    def intake_private_versions(self) -> list[int]:
+        raise NotImplementedError
+
+    def intake_private_key(self, version: int | None = None) -> IntakePrivateKey:
+        """The intake private key ``version`` (default: the newest)."""
         raise NotImplementedError
 
 
@@ -197,7 +220,7 @@ class LocalKeyProvider(KeyProvider):
         keks: dict[int, bytes],
         index_key: bytes | None = None,
         audit_key: bytes | None = None,
-        intake_private: IntakePrivateKey | None = None,
+        intake_private: IntakePrivateKey | list[IntakePrivateKey] | None = None,
         intake_public: IntakePublicKey | None = None,
     ) -> None:
         for version, key in keks.items():
@@ -208,13 +231,28 @@ class LocalKeyProvider(KeyProvider):
             _symmetric(index_key, "The blind-index key")
         if audit_key is not None:
             _symmetric(audit_key, "The audit key")
-        if intake_private and intake_public and intake_private.public_key() != intake_public:
-            raise KeyConfigurationError("The intake public key does not match the private key.")
+        if isinstance(intake_private, IntakePrivateKey):
+            intake_private = [intake_private]
+        privates = {key.version: key for key in intake_private or ()}
+        if len(privates) != len(intake_private or ()):
+            raise KeyConfigurationError("Two intake private keys have the same version.")
+        if privates and intake_public:
+            # The staff side must be able to open whatever is sealed to the published key.
+            matching = privates.get(intake_public.version)
+            if matching is None:
+                raise KeyConfigurationError(
+                    f"The intake public key is version {intake_public.version}, but its private "
+                    "key is not here."
+                )
+            if matching.public_key() != intake_public:
+                raise KeyConfigurationError("The intake public key does not match the private key.")
         self._keks = dict(keks)
         self._index_key = index_key
         self._audit_key = audit_key
-        self._intake_private = intake_private
-        self._intake_public = intake_public or (intake_private and intake_private.public_key())
+        self._intake_private = privates
+        self._intake_public = intake_public or (
+            privates[max(privates)].public_key() if privates else None
+        )
 
     def __repr__(self) -> str:
         return f"<LocalKeyProvider KEK versions {self.kek_versions()}>"
@@ -262,10 +300,19 @@ class LocalKeyProvider(KeyProvider):
             raise KeyNotAvailable("No intake public key is configured.")
         return self._intake_public
 
-    def intake_private_key(self) -> IntakePrivateKey:
-        if self._intake_private is None:
+    def intake_private_versions(self) -> list[int]:
+        return sorted(self._intake_private)
+
+    def intake_private_key(self, version: int | None = None) -> IntakePrivateKey:
+        if not self._intake_private:
             raise KeyNotAvailable("No intake private key is configured here.")
-        return self._intake_private
+        version = max(self._intake_private) if version is None else version
+        try:
+            return self._intake_private[version]
+        except KeyError:
+            raise KeyNotAvailable(
+                f"Intake private key version {version} is not available."
+            ) from None
 
 
 # --- The key directory --------------------------------------------------------------------------
@@ -291,6 +338,39 @@ def kek_path(directory: Path, version: int) -> Path:
     return directory / _KEK_DIR / f"{version:04d}.key"
 
 
+_INTAKE_DIR = "intake"
+_LEGACY_INTAKE_KEY = "intake.key"
+PUBLIC_KEY_FILE = "intake.pub"
+
+
+def intake_key_path(directory: Path, version: int) -> Path:
+    return Path(directory) / _INTAKE_DIR / f"{version:04d}.key"
+
+
+def _intake_key_paths(directory: Path) -> dict[int, Path]:
+    paths = {}
+    legacy = directory / _LEGACY_INTAKE_KEY
+    if legacy.exists():
+        paths[1] = legacy
+    for path in sorted((directory / _INTAKE_DIR).glob("*.key")):
+        try:
+            version = int(path.stem)
+        except ValueError:
+            raise KeyConfigurationError(
+                f"{path.name}: intake key files are named NNNN.key."
+            ) from None
+        if version in paths:
+            raise KeyConfigurationError(
+                f"Intake key version {version} is both {_LEGACY_INTAKE_KEY} and {path}: keep one."
+            )
+        paths[version] = path
+    return paths
+
+
+def load_public_key(path: Path) -> IntakePublicKey:
+    return _load_intake(Path(path).read_text(encoding="ascii"), Path(path).name, IntakePublicKey)
+
+
 def load_directory(directory: Path) -> LocalKeyProvider:
     directory = Path(directory)
     if not directory.is_dir():
@@ -306,8 +386,7 @@ def load_directory(directory: Path) -> LocalKeyProvider:
         keks[version] = _symmetric(_b64decode(_read_secret_file(path), path.name), path.name)
     index = directory / "index.key"
     audit = directory / "audit.key"
-    private = directory / "intake.key"
-    public = directory / "intake.pub"
+    public = directory / PUBLIC_KEY_FILE
     return LocalKeyProvider(
         keks=keks,
         index_key=_symmetric(_b64decode(_read_secret_file(index), "index.key"), "index.key")
@@ -316,14 +395,11 @@ def load_directory(directory: Path) -> LocalKeyProvider:
         audit_key=_symmetric(_b64decode(_read_secret_file(audit), "audit.key"), "audit.key")
         if audit.exists()
         else None,
-        intake_private=_load_intake(_read_secret_file(private), "intake.key", IntakePrivateKey)
-        if private.exists()
-        else None,
-        intake_public=_load_intake(
-            public.read_text(encoding="ascii"), "intake.pub", IntakePublicKey
-        )
-        if public.exists()
-        else None,
+        intake_private=[
+            _load_intake(_read_secret_file(path), path.name, IntakePrivateKey, version=version)
+            for version, path in _intake_key_paths(directory).items()
+        ],
+        intake_public=load_public_key(public) if public.exists() else None,
     )
 
 
@@ -339,12 +415,11 @@ def init_directory(directory: Path, *, suite: IntakeSuite | None = None) -> list
         kek_path(directory, 1): _b64encode(random_key()),
         directory / "index.key": _b64encode(random_key()),
         directory / "audit.key": _b64encode(random_key()),
-        directory / "intake.key": private.dumps(),
-        directory / "intake.pub": private.public_key().dumps(),
+        intake_key_path(directory, 1): private.dumps(),
     }
     for path, text in files.items():
         _write_secret_file(path, text)
-    return list(files)
+    return [*files, publish_public_key(private.public_key(), directory / PUBLIC_KEY_FILE)]
 
 
 def kek_created(directory: Path, version: int) -> float:
@@ -352,13 +427,45 @@ def kek_created(directory: Path, version: int) -> float:
     return kek_path(Path(directory), version).stat().st_mtime
 
 
+def intake_key_created(directory: Path, version: int) -> float:
+    """When intake key pair `version` was made (its private key file's modification time)."""
+    return _intake_key_paths(Path(directory))[version].stat().st_mtime
+
+
+def destroyed_by(directory: Path, rotation_days: int) -> float:
+    """By when `keys schedule` will have destroyed every KEK and intake private key in the
+    directory now (a timestamp): the newest of each is replaced ``rotation_days`` after it was
+    made and deleted at a daily run after that; older ones go sooner. A copy of a key deleted
+    today, in the database's old rows, WAL or backups, opens nothing after this (ADR 0015)."""
+    directory = Path(directory)
+    provider = load_directory(directory)
+    newest = max(
+        kek_created(directory, provider.current_kek_version()),
+        intake_key_created(directory, max(provider.intake_private_versions())),
+    )
+    return newest + (rotation_days + 1) * 86400
+
+
 def add_missing(directory: Path) -> list[Path]:
-    """Add keys that a key set made before them lacks (the audit key). Returns files written."""
-    path = Path(directory) / "audit.key"
-    if path.exists():
-        return []
-    _write_secret_file(path, _b64encode(random_key()))
-    return [path]
+    """Bring a key set made by an older release up to date: add the audit key, move the single
+    intake private key into the versioned layout, write the public key with its version.
+    Returns the files written."""
+    directory = Path(directory)
+    written = []
+    audit = directory / "audit.key"
+    if not audit.exists():
+        _write_secret_file(audit, _b64encode(random_key()))
+        written.append(audit)
+    legacy = directory / _LEGACY_INTAKE_KEY
+    if legacy.exists() and not intake_key_path(directory, 1).exists():
+        target = intake_key_path(directory, 1)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        os.replace(legacy, target)  # same file system: a rename, the key is never copied
+        written.append(target)
+    public = directory / PUBLIC_KEY_FILE
+    if public.exists() and not public.read_text(encoding="ascii").split(":", 1)[0].isdigit():
+        written.append(publish_public_key(load_public_key(public), public))
+    return written
 
 
 def add_kek(directory: Path) -> int:
@@ -379,6 +486,41 @@ def remove_kek(directory: Path, version: int) -> None:
     kek_path(Path(directory), version).unlink()
 
 
+def publish_public_key(public: IntakePublicKey, path: Path) -> Path:
+    """Replace the public key file at ``path`` in one step (a reader sees the old file or the
+    new one, never half of either). It is not secret: mode 0644."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(public.dumps() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+def add_intake_key(directory: Path) -> IntakePrivateKey:
+    """Make intake key pair version N+1 and keep its private key. It is not published (sealed
+    to) until ``publish_public_key``: the private key is always in place first."""
+    versions = list(_intake_key_paths(Path(directory)))
+    private = IntakePrivateKey.generate(version=(max(versions) if versions else 0) + 1)
+    _write_secret_file(intake_key_path(directory, private.version), private.dumps())
+    return private
+
+
+def remove_intake_key(directory: Path, version: int) -> None:
+    """Delete a retired intake private key. The caller checks that no unopened submission is
+    sealed to it and that no intake process still seals to it."""
+    provider = load_directory(directory)
+    if version not in provider.intake_private_versions():
+        raise KeyNotAvailable(f"Intake key version {version} is not in {directory}.")
+    if version == provider.intake_public_key().version:
+        raise KeyConfigurationError("The published intake key cannot be retired; rotate first.")
+    _intake_key_paths(Path(directory))[version].unlink()
+
+
 def load_environment() -> LocalKeyProvider:
     from clemency.env import env_str
 
@@ -392,15 +534,17 @@ def load_environment() -> LocalKeyProvider:
         keks[int(version)] = _b64decode(encoded, f"KEK {version}")
     index = env_str("BLIND_INDEX_KEY", None)
     audit = env_str("AUDIT_KEY", None)
-    private = env_str("INTAKE_PRIVATE_KEY", None)
+    private = env_str("INTAKE_PRIVATE_KEY", "")
     public = env_str("INTAKE_PUBLIC_KEY", None)
     return LocalKeyProvider(
         keks=keks,
         index_key=_b64decode(index, "BLIND_INDEX_KEY") if index else None,
         audit_key=_b64decode(audit, "AUDIT_KEY") if audit else None,
-        intake_private=_load_intake(private, "INTAKE_PRIVATE_KEY", IntakePrivateKey)
-        if private
-        else None,
+        intake_private=[
+            _load_intake(item, "INTAKE_PRIVATE_KEY", IntakePrivateKey)
+            for item in private.split(",")
+            if item.strip()
+        ],
         intake_public=_load_intake(public, "INTAKE_PUBLIC_KEY", IntakePublicKey)
         if public
         else None,

@@ -2,7 +2,12 @@
 
 Sealed key (on submission)::
 
-    magic "CLMSEAL" | format version (1) | suite id (1) | HPKE ciphertext (enc | sealed key)
+    magic "CLMSEAL" | format version (2) | suite id (1) | intake key version (4)
+    | HPKE ciphertext (enc | sealed key)
+
+Format version 1 (still read, never written) has no key version: it was sealed to intake key 1.
+The intake key pair rotates (ADR 0015), so the staff side needs to know which private key opens a
+blob, and the schedule needs to know which private keys unopened submissions still need.
 
 HPKE (RFC 9180) base mode to the intake public key: hybrid ML-KEM-768 + X25519 when the installed
 cryptography offers it, X25519 otherwise; HKDF-SHA256; AES-256-GCM. The HPKE ``info`` binds the
@@ -48,7 +53,7 @@ from clemency.security.keys import (
 
 SEAL_MAGIC = b"CLMSEAL"
 CODE_MAGIC = b"CLMCODE"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CODE_FORMAT_VERSION = 2
 _SEAL_INFO = b"clemency/intake-seal/v1|"
 _SUITE_IDS = {IntakeSuite.MLKEM768_X25519: 1, IntakeSuite.X25519: 2}
@@ -56,7 +61,8 @@ _KEMS = {
     IntakeSuite.MLKEM768_X25519: hpke.KEM.MLKEM768_X25519,
     IntakeSuite.X25519: hpke.KEM.X25519,
 }
-SEAL_HEADER_SIZE = len(SEAL_MAGIC) + 2
+_V1_HEADER_SIZE = len(SEAL_MAGIC) + 2
+_KEY_VERSION = struct.Struct(">I")
 
 
 def hpke_suite(suite: IntakeSuite) -> hpke.Suite:
@@ -69,23 +75,41 @@ def seal_info(header: bytes, context: bytes) -> bytes:
 
 
 def seal_key(key: bytes, public_key: IntakePublicKey, *, context: bytes) -> bytes:
-    header = SEAL_MAGIC + bytes([FORMAT_VERSION, _SUITE_IDS[public_key.suite]])
+    header = (
+        SEAL_MAGIC
+        + bytes([FORMAT_VERSION, _SUITE_IDS[public_key.suite]])
+        + _KEY_VERSION.pack(public_key.version)
+    )
     sealed = hpke_suite(public_key.suite).encrypt(
         key, public_key.hpke_key(), info=seal_info(header, context)
     )
     return header + sealed
 
 
-def sealed_suite(blob: bytes) -> IntakeSuite:
-    """Which suite sealed this blob (no key needed)."""
-    if len(blob) <= SEAL_HEADER_SIZE or not blob.startswith(SEAL_MAGIC):
+@dataclass(frozen=True)
+class SealedHeader:
+    """What a sealed blob says about itself (no key needed to read it)."""
+
+    suite: IntakeSuite
+    key_version: int
+    size: int
+
+
+def sealed_header(blob: bytes) -> SealedHeader:
+    if len(blob) <= _V1_HEADER_SIZE or not blob.startswith(SEAL_MAGIC):
         raise DecryptionError("Not a sealed key.")
-    if blob[len(SEAL_MAGIC)] != FORMAT_VERSION:
+    format_version, suite_id = blob[len(SEAL_MAGIC)], blob[len(SEAL_MAGIC) + 1]
+    suite = next((s for s, number in _SUITE_IDS.items() if number == suite_id), None)
+    if format_version not in (1, FORMAT_VERSION):
         raise DecryptionError("A sealed key has an unknown format version.")
-    for suite, suite_id in _SUITE_IDS.items():
-        if blob[len(SEAL_MAGIC) + 1] == suite_id:
-            return suite
-    raise DecryptionError("A sealed key names an unknown suite.")
+    if suite is None:
+        raise DecryptionError("A sealed key names an unknown suite.")
+    if format_version == 1:
+        return SealedHeader(suite, 1, _V1_HEADER_SIZE)
+    if len(blob) <= _V1_HEADER_SIZE + _KEY_VERSION.size:
+        raise DecryptionError("Not a sealed key.")
+    (key_version,) = _KEY_VERSION.unpack_from(blob, _V1_HEADER_SIZE)
+    return SealedHeader(suite, key_version, _V1_HEADER_SIZE + _KEY_VERSION.size)
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,18 @@ from cryptography.exceptions import InvalidTag
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import KEY_BYTES, IntakePrivateKey
 from clemency.security.provider import get_provider
-from clemency.security.sealing import SEAL_HEADER_SIZE, hpke_suite, seal_info, sealed_suite
+from clemency.security.sealing import hpke_suite, seal_info, sealed_header
 
 
 def unseal_key(blob: bytes, private_key: IntakePrivateKey, *, context: bytes) -> bytes:
-    suite = sealed_suite(blob)
-    if suite is not private_key.suite:
-        raise DecryptionError("A sealed key was sealed to a different kind of intake key.")
-    header, sealed = blob[:SEAL_HEADER_SIZE], blob[SEAL_HEADER_SIZE:]
+    header = sealed_header(blob)
+    if header.suite is not private_key.suite or header.key_version != private_key.version:
+        raise DecryptionError("A sealed key was sealed to a different intake key.")
     try:
-        key = hpke_suite(suite).decrypt(
-            sealed, private_key.hpke_key(), info=seal_info(header, context)
+        key = hpke_suite(header.suite).decrypt(
+            blob[header.size :],
+            private_key.hpke_key(),
+            info=seal_info(blob[: header.size], context),
         )
     except (InvalidTag, ValueError):
         raise DecryptionError("A sealed key failed to open.") from None
@@ -31,4 +32,6 @@ def unseal_key(blob: bytes, private_key: IntakePrivateKey, *, context: bytes) ->
 
 
 def unseal_draft_key(sealed: bytes, *, draft_id: UUID) -> bytes:
-    return unseal_key(sealed, get_provider().intake_private_key(), context=draft_id.bytes)
+    """Open a submission's data key with the intake private key it was sealed to."""
+    private_key = get_provider().intake_private_key(sealed_header(sealed).key_version)
+    return unseal_key(sealed, private_key, context=draft_id.bytes)

@@ -182,7 +182,7 @@ def test_public_intake_deployment_needs_only_the_public_key(tmp_path):
         ("kek/0001.key", "a key-encryption key"),
         ("index.key", "the blind-index key"),
         ("audit.key", "the audit key"),
-        ("intake.key", "the intake private key"),
+        ("intake/0001.key", "the intake private key"),
     ],
 )
 def test_public_intake_refuses_to_start_holding_a_decrypting_key(tmp_path, key_file, named):

@@ -8,7 +8,8 @@ from django.db import connection
 
 from cases.models import Applicant, Case
 from clemency.security.envelope import WrappedKey, rewrap_case_key
-from clemency.security.keys import add_kek, kek_path, load_directory
+from clemency.security.errors import KeyNotAvailable
+from clemency.security.keys import add_kek, intake_key_path, kek_path, load_directory
 from clemency.security.provider import get_provider
 from tests.factories import ApplicantFactory
 from tests.sql import uid
@@ -194,7 +195,7 @@ def test_a_shred_becomes_final_when_the_schedule_retires_the_kek(own_keys, setti
     assert unwrap_case_key(stolen, case_id=case.pk, provider=get_provider())  # and it opens
 
     call_command("keys", "schedule")  # nothing due yet: the KEK is new
-    assert "Nothing due" in capsys.readouterr().out
+    assert "KEKs: nothing due" in capsys.readouterr().out
     week_ago = time.time() - settings.KEK_ROTATION_DAYS * 86400 - 60
     os.utime(kek_path(own_keys, 1), (week_ago, week_ago))
     call_command("keys", "schedule")
@@ -226,9 +227,109 @@ def test_shred_case_says_by_when_the_shred_is_final(own_keys, settings, capsys):
     from datetime import UTC, datetime, timedelta
 
     case = ApplicantFactory().case
-    created = time.time() - 3 * 86400
-    os.utime(kek_path(own_keys, 1), (created, created))
+    kek_made, intake_made = time.time() - 3 * 86400, time.time() - 2 * 86400
+    os.utime(kek_path(own_keys, 1), (kek_made, kek_made))
+    os.utime(intake_key_path(own_keys, 1), (intake_made, intake_made))
     call_command("shred_case", case.reference, "--reason", "retention")
     out = capsys.readouterr().out
-    due = datetime.fromtimestamp(created, tz=UTC) + timedelta(days=settings.KEK_ROTATION_DAYS + 1)
-    assert f"retires KEK 1: final by {due:%Y-%m-%d}." in out
+    # The later of the two keys decides: both must be gone.
+    due = datetime.fromtimestamp(intake_made, tz=UTC) + timedelta(
+        days=settings.KEK_ROTATION_DAYS + 1
+    )
+    assert f"has replaced today's keys: final by {due:%Y-%m-%d}." in out
+
+
+def _sent_application(*, open_it: bool):
+    """An application as the public intake sends it; opened by the worker if ``open_it``."""
+    from cases.opening import case_open_submission
+    from intake.services import draft_save_step, draft_start, draft_submit
+
+    draft, dek, _code = draft_start(language="en")
+    draft_save_step(
+        draft=draft, dek=dek, step="applicant", data={"legal_name": MARKER, "surname": "Lopez"}
+    )
+    draft_submit(draft=draft, dek=dek)  # the opening task waits for the commit (never, here)
+    draft.refresh_from_db()
+    sealed = bytes(draft.sealed_key)
+    if open_it:
+        case_open_submission(draft_id=draft.pk)
+    return draft, sealed
+
+
+def test_a_shred_becomes_final_for_the_sealed_copy_when_the_intake_key_retires(own_keys, capsys):
+    """The second copy of every case key (ADR 0015): the submission's data key sealed to the
+    intake key pair stays in the drafts table's dead row versions after opening. Once the
+    schedule has replaced and retired that intake key, the sealed bytes open nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("dead row versions and pageinspect are PostgreSQL's")
+    from cases.services import case_shred
+    from clemency.security.casekeys import case_key
+    from clemency.security.errors import SecurityError
+    from clemency.security.unsealing import unseal_draft_key
+    from tests.factories import UserFactory
+
+    draft, sealed = _sent_application(open_it=True)
+    case = Case.objects.get(pk=draft.pk)
+    live_key = case_key(case).key
+    case_shred(case=case, actor=UserFactory(), reason="retention")
+    assert _dead_rows_hold("intake_draft", sealed)  # still on disk after opening and shredding
+    assert unseal_draft_key(sealed, draft_id=draft.pk) == live_key  # and it opens
+
+    call_command("keys", "schedule", "--now")  # no process to wait for (KEY_RELOAD_SECONDS=0)
+    out = capsys.readouterr().out
+    assert "Added intake key version 2 and published it." in out
+    assert "Retired KEK version 1." in out
+    assert "Retired intake key version 1." in out
+    assert not intake_key_path(own_keys, 1).exists()
+
+    assert _dead_rows_hold("intake_draft", sealed)  # the bytes are still there...
+    with pytest.raises(SecurityError):  # ...and open nothing
+        unseal_draft_key(sealed, draft_id=draft.pk)
+    call_command("keys", "verify")
+
+
+def test_an_intake_key_is_kept_while_a_sent_application_waits_to_be_opened(own_keys, capsys):
+    from cases.opening import case_open_submission
+
+    waiting, _sealed = _sent_application(open_it=False)
+    call_command("keys", "schedule", "--now")
+    captured = capsys.readouterr()
+    assert "1 sent applications sealed to intake key 1 are not opened yet" in captured.err
+    assert intake_key_path(own_keys, 1).exists()
+
+    # New submissions are sealed to the new key; the waiting one still opens with the old one.
+    newer, newer_sealed = _sent_application(open_it=False)
+    assert newer_sealed[9:13] == (2).to_bytes(4, "big")
+    assert case_open_submission(draft_id=waiting.pk) is not None
+    assert case_open_submission(draft_id=newer.pk) is not None
+    call_command("keys", "schedule")
+    assert "Retired intake key version 1." in capsys.readouterr().out
+    assert Applicant.objects.filter(case_id__in=[waiting.pk, newer.pk]).count() == 2
+
+
+def test_the_schedule_publishes_the_new_public_key_for_the_intake_site(
+    own_keys, settings, tmp_path, capsys
+):
+    """The public site runs with a key directory holding only the exported public key; after
+    a rotation it seals to the new key as soon as it reloads its keys."""
+    from clemency.security.keys import load_public_key
+
+    export = tmp_path / "public" / "intake.pub"
+    settings.INTAKE_PUBLIC_KEY_EXPORT = str(export)
+    call_command("keys", "init", "--if-missing")
+    assert load_public_key(export) == get_provider().intake_public_key()
+    assert load_public_key(export).version == 1
+    call_command("keys", "schedule", "--now")
+    assert "Published intake public key 2" in capsys.readouterr().out
+    assert load_public_key(export) == get_provider().intake_private_key(2).public_key()
+    assert load_directory(export.parent).intake_public_key().version == 2
+    with pytest.raises(KeyNotAvailable):
+        load_directory(export.parent).intake_private_key()
+
+
+def test_the_schedule_waits_before_retiring_an_intake_key(own_keys, settings, capsys):
+    settings.KEY_RELOAD_SECONDS = 3600  # an intake process may still seal to key 1
+    call_command("keys", "schedule", "--now")
+    out = capsys.readouterr().out
+    assert "older intake keys [1] are retired at the next run" in out
+    assert intake_key_path(own_keys, 1).exists()

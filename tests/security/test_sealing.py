@@ -5,9 +5,12 @@ import pytest
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import IntakePrivateKey, IntakeSuite, random_key
 from clemency.security.sealing import (
+    SEAL_MAGIC,
     Argon2Parameters,
+    hpke_suite,
+    seal_info,
     seal_key,
-    sealed_suite,
+    sealed_header,
     unwrap_with_code,
     wrap_with_code,
 )
@@ -22,8 +25,41 @@ def test_seal_and_unseal(suite):
     private = IntakePrivateKey.generate(suite)
     key = random_key()
     blob = seal_key(key, private.public_key(), context=DRAFT)
-    assert sealed_suite(blob) is suite
+    assert sealed_header(blob).suite is suite
     assert unseal_key(blob, private, context=DRAFT) == key
+
+
+def test_a_sealed_key_names_the_intake_key_version_it_needs():
+    private = IntakePrivateKey.generate(version=7)
+    blob = seal_key(random_key(), private.public_key(), context=DRAFT)
+    assert sealed_header(blob).key_version == 7
+    same_bytes_other_version = IntakePrivateKey(private.suite, private.raw, version=8)
+    with pytest.raises(DecryptionError):
+        unseal_key(blob, same_bytes_other_version, context=DRAFT)
+
+
+def test_the_key_version_in_the_header_is_bound_to_the_ciphertext():
+    """Relabelling a blob for another key version (to keep a retired key's blobs looking
+    current, say) breaks it, even for a private key with the same bytes."""
+    private = IntakePrivateKey.generate(version=1)
+    blob = bytearray(seal_key(random_key(), private.public_key(), context=DRAFT))
+    blob[9:13] = (2).to_bytes(4, "big")
+    relabelled = IntakePrivateKey(private.suite, private.raw, version=2)
+    assert sealed_header(bytes(blob)).key_version == 2
+    with pytest.raises(DecryptionError):
+        unseal_key(bytes(blob), relabelled, context=DRAFT)
+
+
+def test_format_1_blobs_without_a_key_version_open_with_intake_key_1(intake_private_key):
+    """What earlier releases wrote is still read."""
+    key = random_key()
+    header = SEAL_MAGIC + bytes([1, 1 if intake_private_key.suite.value != "x25519" else 2])
+    sealed = hpke_suite(intake_private_key.suite).encrypt(
+        key, intake_private_key.public_key().hpke_key(), info=seal_info(header, DRAFT)
+    )
+    blob = header + sealed
+    assert sealed_header(blob).key_version == 1
+    assert unseal_key(blob, intake_private_key, context=DRAFT) == key
 
 
 def test_hybrid_post_quantum_suite_is_used_when_available():

@@ -10,8 +10,11 @@ manage.py keys rewrap            re-wrap every case key under the current KEK
 manage.py keys rotate --retire N ... and delete KEK N once no case key uses it
 manage.py keys retire N          delete KEK N once no case key uses it
 manage.py keys verify            decrypt every encrypted value; non-zero exit on any failure
-manage.py keys schedule          what is due, run daily: a new KEK every KEK_ROTATION_DAYS, and
-                                 every older KEK deleted once nothing uses it (ADR 0015)
+manage.py keys schedule          what is due, run daily: a new KEK and a new intake key pair
+                                 every KEK_ROTATION_DAYS, and every older one deleted once
+                                 nothing needs it (ADR 0015)
+manage.py keys schedule --now    rotate both today whatever their age (to make a shred final
+                                 sooner); the older keys go at a run 2 x KEY_RELOAD_SECONDS later
 """
 
 import time
@@ -28,7 +31,9 @@ from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
 from clemency.security.provider import forget_provider, get_provider
+from clemency.security.sealing import sealed_header
 from clemency.security.storage import EncryptedDocumentStorage
+from intake.models import Draft
 
 BATCH = 500
 
@@ -53,10 +58,12 @@ class Command(BaseCommand):
         retire = sub.add_parser("retire", help="delete a KEK that no case key uses any more")
         retire.add_argument("version", type=int)
         sub.add_parser("verify", help="decrypt everything; fail on any error")
-        sub.add_parser(
+        schedule = sub.add_parser(
             "schedule",
-            help="run daily: rotate the KEK when due, retire older KEKs (shreds become final)",
+            help="run daily: rotate the KEK and the intake key pair when due, retire older ones "
+            "(shreds become final)",
         )
+        schedule.add_argument("--now", action="store_true", help="rotate now, whatever the age")
 
     def handle(self, *args, action: str, **options) -> None:
         try:
@@ -81,12 +88,28 @@ class Command(BaseCommand):
                 f"Keys already present in {directory}"
                 + (f"; added {', '.join(p.name for p in added)}." if added else ".")
             )
+            self._export_public_key()
             return
         if settings.PRODUCTION:
             self.stderr.write("Creating production keys: back up KEY_DIR safely, or lose all data.")
         written = keys.init_directory(directory)
         forget_provider()
         self.stdout.write(f"Created {len(written)} key files in {directory} (mode 0600).")
+        self._export_public_key()
+
+    def _export_public_key(self) -> None:
+        """Copy the published intake public key to INTAKE_PUBLIC_KEY_EXPORT, if set and stale."""
+        if not settings.INTAKE_PUBLIC_KEY_EXPORT:
+            return
+        public = get_provider().intake_public_key()
+        export = settings.INTAKE_PUBLIC_KEY_EXPORT
+        try:
+            if keys.load_public_key(export) == public:
+                return
+        except (OSError, SecurityError):
+            pass
+        keys.publish_public_key(public, export)
+        self.stdout.write(f"Published intake public key {public.version} to {export}.")
 
     def do_rotate(self, *, retire: int | None, **options) -> None:
         directory = self._directory()
@@ -122,28 +145,81 @@ class Command(BaseCommand):
         forget_provider()
         self.stdout.write(f"Retired KEK version {version}.")
 
-    def do_schedule(self, **options) -> None:
-        """Rotate when the current KEK is KEK_ROTATION_DAYS old; retire every older KEK that no
-        case key uses once every process has had time to load the newer one. Idempotent: run it
-        daily (the worker's schedule, cron or a systemd timer)."""
+    def do_schedule(self, *, now: bool = False, **options) -> None:
+        """Rotate the KEK and the intake key pair when KEK_ROTATION_DAYS old (or ``now``); retire
+        every older one that nothing needs once every process has had time to load the newer
+        one. Idempotent: run it daily (the worker's schedule, cron or a systemd timer)."""
         directory = self._directory()
-        provider = get_provider()
-        current = provider.current_kek_version()
-        age_days = (time.time() - keys.kek_path(directory, current).stat().st_mtime) / 86400
-        if age_days >= settings.KEK_ROTATION_DAYS:
+        due = 0 if now else settings.KEK_ROTATION_DAYS * 86400
+        self._schedule_keks(directory, due)
+        self._schedule_intake_keys(directory, due)
+
+    def _schedule_keks(self, directory, due: float) -> None:
+        current = get_provider().current_kek_version()
+        age = time.time() - keys.kek_created(directory, current)
+        if age >= due:
             self.do_rotate(retire=None)
             current = get_provider().current_kek_version()
-        newest_age = time.time() - keys.kek_path(directory, current).stat().st_mtime
         older = [version for version in get_provider().kek_versions() if version < current]
-        if older and newest_age < 2 * settings.KEY_RELOAD_SECONDS:
+        if not older:
+            self.stdout.write(f"KEKs: nothing due; KEK {current} is {age / 86400:.1f} days old.")
+        elif time.time() - keys.kek_created(directory, current) < 2 * settings.KEY_RELOAD_SECONDS:
             self.stdout.write(
                 f"KEK {current} is new: older KEKs {older} are retired at the next run."
             )
-            return
-        for version in older:
-            self.do_retire(version=version)
+        else:
+            for version in older:
+                self.do_retire(version=version)
+
+    def _schedule_intake_keys(self, directory, due: float) -> None:
+        """The intake key pair: a new one is kept, then published (the intake seals to it within
+        KEY_RELOAD_SECONDS); an older private key goes once no intake process can still seal to
+        it and every submission sealed to it has been opened."""
+        published = get_provider().intake_public_key().version
+        age = time.time() - keys.intake_key_created(directory, published)
+        if age >= due:
+            new = keys.add_intake_key(directory)
+            keys.publish_public_key(new.public_key(), directory / keys.PUBLIC_KEY_FILE)
+            forget_provider()
+            self._export_public_key()
+            published = new.version
+            self.stdout.write(f"Added intake key version {published} and published it.")
+        older = [v for v in get_provider().intake_private_versions() if v < published]
+        since = time.time() - (directory / keys.PUBLIC_KEY_FILE).stat().st_mtime
         if not older:
-            self.stdout.write(f"Nothing due: KEK {current} is {age_days:.1f} days old.")
+            self.stdout.write(
+                f"Intake keys: nothing due; key {published} is {age / 86400:.1f} days old."
+            )
+        elif since < 2 * settings.KEY_RELOAD_SECONDS:
+            self.stdout.write(
+                f"Intake key {published} is new: older intake keys {older} are retired at the "
+                "next run."
+            )
+        else:
+            for version in older:
+                self._retire_intake_key(directory, version)
+
+    def _retire_intake_key(self, directory, version: int) -> None:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # No submission can be sealed or opened while we count and delete.
+                with connection.cursor() as cursor:
+                    cursor.execute("LOCK TABLE intake_draft IN SHARE ROW EXCLUSIVE MODE")
+            waiting = sum(
+                sealed_header(bytes(sealed)).key_version == version
+                for sealed in Draft.objects.filter(sealed_key__isnull=False)
+                .values_list("sealed_key", flat=True)
+                .iterator(chunk_size=BATCH)
+            )
+            if waiting:
+                self.stderr.write(
+                    f"{waiting} sent applications sealed to intake key {version} are not opened "
+                    "yet: it is retired once the worker has opened them."
+                )
+                return
+            keys.remove_intake_key(directory, version)
+        forget_provider()
+        self.stdout.write(f"Retired intake key version {version}.")
 
     def do_rewrap(self, **options) -> None:
         current = get_provider().current_kek_version()

@@ -1,14 +1,13 @@
 """Erase a case for good: manage.py shred_case REFERENCE --reason retention"""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
 from cases.services import SHRED_REASONS, CaseError, case_shred
-from clemency.security.keys import kek_created
-from clemency.security.provider import get_provider
+from clemency.security.keys import destroyed_by
 
 
 class Command(BaseCommand):
@@ -32,16 +31,14 @@ class Command(BaseCommand):
 
 
 def final_by() -> str:
-    """When the shred becomes final: the KEK that wrapped the key is retired (ADR 0015)."""
-    version = get_provider().current_kek_version()
+    """When the shred becomes final: every key that could open the case key is destroyed."""
     if settings.KEY_SOURCE != "directory":
         return (
-            f"Copies of its key in the database's old rows, WAL and backups stay readable until "
-            f"KEK {version} is retired: add a KEK, run `keys rewrap`, remove KEK {version}."
+            "Copies of its key in the database's old rows, WAL and backups stay readable until "
+            "the KEKs and intake private keys held today are replaced and deleted by hand."
         )
-    created = datetime.fromtimestamp(kek_created(settings.KEY_DIR, version), tz=UTC)
-    due = created + timedelta(days=settings.KEK_ROTATION_DAYS + 1)
+    due = datetime.fromtimestamp(destroyed_by(settings.KEY_DIR, settings.KEK_ROTATION_DAYS), tz=UTC)
     return (
-        f"Copies of its key in the database's old rows, WAL and backups become unreadable when "
-        f"`keys schedule` (daily) retires KEK {version}: final by {due:%Y-%m-%d}."
+        "Copies of its key in the database's old rows, WAL and backups become unreadable when "
+        f"`keys schedule` (daily) has replaced today's keys: final by {due:%Y-%m-%d}."
     )
