@@ -13,12 +13,13 @@ LANGS := es fr ht ar bn
 PG_URL := postgres://postgres@127.0.0.1:5432/clemency
 
 .PHONY: help install messages run test lint format check check-deploy check-messages \
-        makemessages lock bench clean
+        makemessages lock bench clean backup backup-key restore
 
 help:
 	@echo "make run    - install, migrate a local SQLite database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - the full test suite (PostgreSQL when it answers, else SQLite)"
 	@echo "make bench  - benchmarks; results in docs/benchmarks.md"
+	@echo "make backup-key OUT=FILE | backup | restore BACKUP=FILE KEY=FILE - encrypted backups"
 	@echo "make lint | format | check | check-messages | makemessages | lock | clean"
 
 $(STAMP): requirements/dev.txt
@@ -46,6 +47,26 @@ run: install messages
 	@chmod 600 var/demo-password
 	$(RUN_ENV) DEMO_PASSWORD="$$(cat var/demo-password)" $(PY) manage.py seed_demo
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Encrypted backups (ADR 0016) of the `make run` site, or of the one the environment names
+# (DATABASE_URL, KEY_DIR, ...): `make backup-key OUT=FILE` once (FILE goes offline), then
+# `make backup` writes var/backups/; `make restore BACKUP=FILE KEY=FILE` into an empty site.
+SITE_ENV = $(if $(DATABASE_URL),,$(RUN_ENV))
+
+backup-key: install
+	@test -n "$(OUT)" || { echo "usage: make backup-key OUT=/media/offline/pardon-backup.key" >&2; exit 2; }
+	$(SITE_ENV) $(PY) manage.py keys backup-key --out "$(OUT)"
+
+backup: install
+	mkdir -p var/backups
+	$(SITE_ENV) $(PY) manage.py backup create --output var/backups/pardon-$$(date -u +%Y%m%dT%H%M%SZ).backup
+
+restore: install
+	@test -n "$(BACKUP)" -a -n "$(KEY)" || { echo "usage: make restore BACKUP=FILE KEY=OFFLINE_KEY_FILE" >&2; exit 2; }
+	mkdir -p var
+	$(SITE_ENV) $(PY) manage.py backup restore "$(BACKUP)" --private-key "$(KEY)"
+	$(SITE_ENV) $(PY) manage.py migrate --no-input
+	$(SITE_ENV) $(PY) manage.py keys verify
 
 # DATABASE_URL wins; else the local PostgreSQL if it lets user postgres in; else SQLite, with a
 # warning.

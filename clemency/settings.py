@@ -328,6 +328,9 @@ KEK_ROTATION_DAYS = env_int("KEK_ROTATION_DAYS", 7)
 # Where the staff side also publishes the current intake public key, for a public intake that
 # runs apart (docker-compose: a volume the intake site mounts read-only as its KEY_DIR).
 INTAKE_PUBLIC_KEY_EXPORT = env_str("INTAKE_PUBLIC_KEY_EXPORT", "")
+# Backups are encrypted to this public key; its private key is kept offline (`manage.py keys
+# backup-key`, ADR 0016).
+BACKUP_PUBLIC_KEY = Path(env_str("BACKUP_PUBLIC_KEY", str(KEY_DIR / "backup.pub")))
 
 # --- Public intake ------------------------------------------------------------------------------
 

@@ -501,6 +501,18 @@ def publish_public_key(public: IntakePublicKey, path: Path) -> Path:
     return path
 
 
+def write_private_key(private: IntakePrivateKey, path: Path) -> None:
+    """Write a key pair's private key to a new file of mode 0600 (FileExistsError if present)."""
+    path = Path(path)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(f"{private.version}:{private.dumps()}\n")
+
+
+def load_private_key(path: Path) -> IntakePrivateKey:
+    return _load_intake(_read_secret_file(Path(path)), Path(path).name, IntakePrivateKey)
+
+
 def add_intake_key(directory: Path) -> IntakePrivateKey:
     """Make intake key pair version N+1 and keep its private key. It is not published (sealed
     to) until ``publish_public_key``: the private key is always in place first."""

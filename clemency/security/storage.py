@@ -312,6 +312,24 @@ class EncryptedDocumentStorage:
         finally:
             ciphertext.close()
 
+    def ciphertext(self, name: str) -> Iterator[bytes]:
+        """The stored object as it is (for a backup): ciphertext, never decrypted here."""
+        return self._ciphertext_chunks(name, CIPHER_SEGMENT_SIZE)
+
+    def restore_ciphertext(self, name: str, chunks: Iterable[bytes]) -> None:
+        """Store a backed-up object under its own name; refuses to replace an existing one."""
+        if self.storage.exists(name):
+            raise FileExistsError(f"A stored object named {name} already exists.")
+        reader = _ChunkReader(_checked_ciphertext(_ChunkReader(iter(chunks))))
+        try:
+            stored = self._store(reader, name)
+        finally:
+            reader.close()
+        if stored != name:
+            with contextlib.suppress(Exception):
+                self.storage.delete(stored)
+            raise FileExistsError(f"The storage would not keep the name {name}.")
+
     def _ciphertext_chunks(self, name: str, chunk_size: int) -> Iterator[bytes]:
         try:
             yield from self._backend_chunks(name, chunk_size)

@@ -15,6 +15,9 @@ manage.py keys schedule          what is due, run daily: a new KEK and a new int
                                  nothing needs it (ADR 0015)
 manage.py keys schedule --now    rotate both today whatever their age (to make a shred final
                                  sooner); the older keys go at a run 2 x KEY_RELOAD_SECONDS later
+manage.py keys backup-key --out FILE
+                                 make the backup key pair: the private key goes to FILE (take
+                                 it offline), the public key to BACKUP_PUBLIC_KEY
 """
 
 import time
@@ -27,6 +30,7 @@ from django.db import connection, transaction
 from cases.models import Case, Document
 from cases.services import purge_pending_deletions
 from clemency.security import keys
+from clemency.security.backup import new_backup_key
 from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
@@ -64,10 +68,14 @@ class Command(BaseCommand):
             "(shreds become final)",
         )
         schedule.add_argument("--now", action="store_true", help="rotate now, whatever the age")
+        backup_key = sub.add_parser(
+            "backup-key", help="make the backup key pair; the private key goes offline"
+        )
+        backup_key.add_argument("--out", required=True, help="where to write the private key")
 
     def handle(self, *args, action: str, **options) -> None:
         try:
-            getattr(self, f"do_{action}")(**options)
+            getattr(self, f"do_{action.replace('-', '_')}")(**options)
         except SecurityError as exc:
             raise CommandError(str(exc)) from exc
 
@@ -110,6 +118,27 @@ class Command(BaseCommand):
             pass
         keys.publish_public_key(public, export)
         self.stdout.write(f"Published intake public key {public.version} to {export}.")
+
+    def do_backup_key(self, *, out: str, **options) -> None:
+        """The backup private key is written once, to ``out``, and never kept here: backups
+        (ADR 0016) can be made on the servers but read only where that file is taken."""
+        public_path = settings.BACKUP_PUBLIC_KEY
+        if public_path.exists():
+            raise CommandError(
+                f"{public_path} already exists: backups are encrypted to it. Delete it first to "
+                "replace the backup key (older backups still need the old private key)."
+            )
+        private = new_backup_key()
+        try:
+            keys.write_private_key(private, out)
+        except FileExistsError:
+            raise CommandError(f"{out} already exists; not overwritten.") from None
+        keys.publish_public_key(private.public_key(), public_path)
+        self.stdout.write(
+            f"Wrote the backup private key to {out} (mode 0600) and the public key to "
+            f"{public_path}. Move {out} off this machine now (print it, or a drive kept in a "
+            "safe): without it no backup can be restored; with it, every backup can be read."
+        )
 
     def do_rotate(self, *, retire: int | None, **options) -> None:
         directory = self._directory()

@@ -1,0 +1,302 @@
+"""Encrypted backups of the database, the key set and the stored documents (ADR 0016).
+
+manage.py backup create --output FILE
+    As the owner of the tables (it reads every one): one file, encrypted to BACKUP_PUBLIC_KEY,
+    holding a consistent snapshot of the database, the key directory and the ciphertext of
+    every document the snapshot refers to. Nothing is written to disk unencrypted on the way.
+manage.py backup restore FILE --private-key OFFLINE_KEY
+    Into an empty database, an empty KEY_DIR and the configured document storage (objects of
+    the same name are never replaced). Then: `migrate`, `db_grants`, `keys verify`.
+
+Only the staff side has this command (the public intake holds no key and no documents).
+"""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+
+from clemency.security import keys
+from clemency.security.backup import BackupWriter, read_backup
+from clemency.security.errors import SecurityError
+from clemency.security.storage import EncryptedDocumentStorage, StorageUnavailable
+
+FORMAT = "clemency-backup/1"
+CHUNK = 1024 * 1024
+# Every table that names a stored object (the objects are backed up with the snapshot).
+OBJECT_TABLES = ("cases_document", "intake_draftdocument")
+PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE, "backup.pub"}
+
+
+class Command(BaseCommand):
+    help = "Make or restore an encrypted backup (database, key set, documents)."
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="write an encrypted backup file")
+        create.add_argument("--output", required=True, help="the new backup file")
+        restore = sub.add_parser("restore", help="restore a backup into empty targets")
+        restore.add_argument("file")
+        restore.add_argument("--private-key", required=True, help="the offline backup key")
+
+    def handle(self, *args, action: str, **options) -> None:
+        if settings.KEY_SOURCE != "directory":
+            raise CommandError("A backup holds the key set: it needs KEY_SOURCE=directory.")
+        try:
+            getattr(self, f"do_{action}")(**options)
+        except SecurityError as exc:
+            raise CommandError(
+                f"The backup does not open: {exc} (wrong private key, or a damaged or cut-short "
+                "file)."
+            ) from exc
+        except StorageUnavailable as exc:
+            raise CommandError(f"The document storage did not answer: {exc}") from exc
+
+    # --- create ---------------------------------------------------------------------------------
+
+    def do_create(self, *, output: str, **options) -> None:
+        target = Path(output)
+        if target.exists():
+            raise CommandError(f"{target} already exists; not overwritten.")
+        try:
+            public_key = keys.load_public_key(settings.BACKUP_PUBLIC_KEY)
+        except OSError:
+            raise CommandError(
+                f"No backup public key at {settings.BACKUP_PUBLIC_KEY}: run `manage.py keys "
+                "backup-key --out FILE` once and keep FILE offline."
+            ) from None
+        partial = target.with_name(f".{target.name}.partial")
+        manifest = {"format": FORMAT, "created": datetime.now(UTC).isoformat()}
+        try:
+            with os.fdopen(
+                os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+            ) as out:
+                writer = BackupWriter(out, public_key)
+                manifest["backup_id"] = str(writer.backup_id)
+                manifest["keys"] = self._add_keys(writer)
+                manifest |= self._add_database_and_objects(writer)
+                writer.add("manifest.json", [json.dumps(manifest).encode()])
+                writer.close()
+                out.flush()
+                os.fsync(out.fileno())
+            partial.rename(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        missing = manifest["objects_missing"]
+        self.stdout.write(
+            f"Backup {manifest['backup_id']} written to {target}: {manifest['tables']} tables, "
+            f"{manifest['objects']} stored documents, {len(manifest['keys'])} key files"
+            + (
+                f"; {missing} objects were already deleted (shredded meanwhile)."
+                if missing
+                else "."
+            )
+        )
+
+    def _add_keys(self, writer: BackupWriter) -> list[str]:
+        directory = Path(settings.KEY_DIR)
+        names = []
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            name = path.relative_to(directory).as_posix()
+            if name.startswith(".") or "/." in name:
+                continue  # a public key being replaced
+            writer.add(f"keys/{name}", [path.read_bytes()])
+            names.append(name)
+        return names
+
+    def _add_database_and_objects(self, writer: BackupWriter) -> dict:
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                # One snapshot for the dump and the list of objects: what the dump refers to.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                (snapshot,) = cursor.fetchone()
+                writer.add("database.sql", self._pg_dump(snapshot))
+                names = _object_names(cursor)
+                tables = len(connection.introspection.table_names(cursor))
+        elif connection.vendor == "sqlite":
+            with tempfile.TemporaryDirectory() as private:  # mode 0700
+                copy = Path(private) / "db.sqlite3"
+                with connection.cursor():
+                    source = connection.connection
+                    with sqlite3.connect(copy) as target:
+                        source.backup(target)
+                with open(copy, "rb") as file:
+                    writer.add("database.sqlite3", iter(lambda: file.read(CHUNK), b""))
+                with sqlite3.connect(copy) as copied:
+                    cursor = copied.cursor()
+                    names = _object_names(cursor)
+                    tables = copied.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                    ).fetchone()[0]
+        else:
+            raise CommandError(f"Backups of {connection.vendor} databases are not supported.")
+        storage = EncryptedDocumentStorage()
+        stored = missing = 0
+        for name in names:
+            try:
+                writer.add(f"objects/{name}", storage.ciphertext(name))
+                stored += 1
+            except FileNotFoundError:
+                missing += 1
+        return {
+            "database": connection.vendor,
+            "migrations": MigrationRecorder.Migration.objects.count(),
+            "tables": tables,
+            "objects": stored,
+            "objects_missing": missing,
+        }
+
+    def _pg_dump(self, snapshot: str) -> Iterator[bytes]:
+        command = ["pg_dump", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
+        with _postgres(command) as process:
+            while chunk := process.stdout.read(CHUNK):
+                yield chunk
+
+    # --- restore --------------------------------------------------------------------------------
+
+    def do_restore(self, *, file: str, private_key: str, **options) -> None:
+        try:
+            private = keys.load_private_key(private_key)
+        except OSError as exc:
+            raise CommandError(f"Cannot read the backup private key: {exc}") from None
+        directory = Path(settings.KEY_DIR)
+        if directory.exists() and any(directory.iterdir()):
+            raise CommandError(f"KEY_DIR {directory} is not empty: restore into a new one.")
+        self._check_empty_database()
+        manifest, restored, keys_written, sqlite_copy = None, 0, 0, None
+        with open(file, "rb") as backup:
+            for name, chunks in read_backup(backup, private):
+                if name.startswith("keys/"):
+                    _restore_key(directory, name.removeprefix("keys/"), b"".join(chunks))
+                    keys_written += 1
+                elif name == "database.sql":
+                    self._psql(chunks)
+                elif name == "database.sqlite3":
+                    sqlite_copy = self._sqlite(chunks)
+                elif name.startswith("objects/"):
+                    EncryptedDocumentStorage().restore_ciphertext(
+                        name.removeprefix("objects/"), chunks
+                    )
+                    restored += 1
+                elif name == "manifest.json":
+                    manifest = json.loads(b"".join(chunks))
+                else:
+                    raise CommandError(f"The backup holds an unknown entry {name!r}.")
+        if sqlite_copy is not None:  # kept only now that the whole file is authenticated
+            sqlite_copy.replace(settings.DATABASES["default"]["NAME"])
+        if manifest is None or manifest.get("format") != FORMAT:
+            raise CommandError("The backup has no manifest of a known format.")
+        if restored != manifest["objects"] or keys_written != len(manifest["keys"]):
+            raise CommandError("The backup holds fewer entries than its manifest lists.")
+        self.stdout.write(
+            f"Restored backup {manifest['backup_id']} of {manifest['created']}: the database, "
+            f"{keys_written} key files and {restored} stored documents. Next: `migrate`, "
+            "`db_grants` (PostgreSQL, as the owner), then `keys verify`."
+        )
+
+    def _check_empty_database(self) -> None:
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+        if tables:
+            raise CommandError(
+                f"The database already has {len(tables)} tables: restore into an empty one."
+            )
+
+    def _psql(self, chunks: Iterator[bytes]) -> None:
+        command = ["psql", "--no-psqlrc", "--quiet", "--single-transaction"]
+        command += ["--set=ON_ERROR_STOP=1", "--output=/dev/null"]
+        with _postgres(command, stdin=True) as process:
+            try:
+                for chunk in chunks:
+                    process.stdin.write(chunk)
+            except BaseException:
+                process.kill()  # the single transaction is rolled back
+                raise
+            process.stdin.close()
+
+    def _sqlite(self, chunks: Iterator[bytes]) -> Path:
+        connection.close()
+        target = Path(settings.DATABASES["default"]["NAME"])
+        partial = target.with_name(f".{target.name}.restoring")
+        try:
+            with os.fdopen(
+                os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+            ) as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return partial
+
+
+def _object_names(cursor) -> list[str]:
+    names = []
+    for table in OBJECT_TABLES:
+        cursor.execute(f"SELECT object_name FROM {table} ORDER BY object_name")  # noqa: S608
+        names += [row[0] for row in cursor.fetchall()]
+    return names
+
+
+def _restore_key(directory: Path, name: str, content: bytes) -> None:
+    path = (directory / name).resolve()
+    if directory.resolve() not in path.parents:
+        raise CommandError(f"The backup holds a key file outside the key directory: {name!r}.")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = 0o644 if path.name in PUBLIC_KEY_FILES and path.parent == directory.resolve() else 0o600
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+
+
+class _postgres:
+    """pg_dump / psql against the configured database, its password in the environment."""
+
+    def __init__(self, command: list[str], *, stdin: bool = False) -> None:
+        database = settings.DATABASES["default"]
+        program = shutil.which(command[0])
+        if program is None:
+            raise CommandError(f"{command[0]} is not installed (PostgreSQL's client programs).")
+        self.command = [program, *command[1:], f"--dbname={database['NAME']}"]
+        for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+            if database.get(key):
+                self.command.append(f"{option}={database[key]}")
+        self.environment = os.environ | {"PGPASSWORD": database.get("PASSWORD") or ""}
+        self.stdin = stdin
+
+    def __enter__(self) -> subprocess.Popen:
+        # Messages go to a file: a pipe nobody reads while we stream could fill and stall.
+        self.messages = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(  # noqa: S603 (a fixed program, arguments from settings)
+            self.command,
+            stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if self.stdin else subprocess.PIPE,
+            stderr=self.messages,
+            env=self.environment,
+        )
+        return self.process
+
+    def __exit__(self, kind, error, traceback) -> None:
+        with self.messages:
+            if kind is not None:
+                self.process.kill()
+                self.process.wait()
+                return
+            if self.process.wait() != 0:
+                self.messages.seek(0)
+                text = self.messages.read().decode(errors="replace").strip()[-500:]
+                raise CommandError(f"{Path(self.command[0]).name} failed: {text}")

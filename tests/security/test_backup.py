@@ -1,0 +1,268 @@
+"""Backups (ADR 0016): the file format, and the restore drill into a fresh database, a fresh
+key directory and a fresh bucket on a real S3 server."""
+
+import io
+import os
+import secrets
+import shutil
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from cases.models import Applicant, Case, Document
+from cases.services import case_shred, document_store
+from clemency.security.backup import BackupWriter, new_backup_key, read_backup
+from clemency.security.envelope import WrappedKey, unwrap_case_key
+from clemency.security.errors import DecryptionError, SecurityError
+from clemency.security.keys import load_directory, load_public_key
+from tests.clemency.subprocess_env import clean_environ, run
+from tests.factories import ApplicantFactory, UserFactory
+
+MARKER = "-".join(["Marker", "Maria", "Lopez"])
+PDF = b"%PDF-1.7\n" + b"rap sheet page\n" * 10_000  # 150,009 bytes: three segments
+
+
+def _written(entries: dict[str, list[bytes]], public_key) -> bytes:
+    out = io.BytesIO()
+    writer = BackupWriter(out, public_key)
+    for name, chunks in entries.items():
+        writer.add(name, chunks)
+    writer.close()
+    return out.getvalue()
+
+
+def _read(raw: bytes, private_key) -> dict[str, bytes]:
+    return {name: b"".join(chunks) for name, chunks in read_backup(io.BytesIO(raw), private_key)}
+
+
+def test_entries_come_back_as_written_and_nothing_is_readable_in_the_file():
+    private = new_backup_key()
+    big = os.urandom(3 * 1024 * 1024 + 17)  # several segments and several chunks
+    entries = {"a.json": [b'{"name": "%s"}' % MARKER.encode()], "big": [big[:5], big[5:]]}
+    raw = _written(entries | {"empty": []}, private.public_key())
+    assert _read(raw, private) == {"a.json": entries["a.json"][0], "big": big, "empty": b""}
+    assert MARKER.encode() not in raw
+    assert b"a.json" not in raw
+
+
+def test_another_key_a_cut_or_a_changed_byte_is_refused():
+    private = new_backup_key()
+    raw = _written({"database.sql": [os.urandom(200_000)]}, private.public_key())
+    with pytest.raises(DecryptionError):
+        _read(raw, new_backup_key())
+    for cut in (len(raw) - 1, len(raw) - 70_000, 100):
+        with pytest.raises(DecryptionError):
+            _read(raw[:cut], private)
+    for position in (10, 200, len(raw) // 2, len(raw) - 1):
+        damaged = bytearray(raw)
+        damaged[position] ^= 0x01
+        with pytest.raises(DecryptionError):
+            _read(bytes(damaged), private)
+
+
+# --- The drill --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_keys(settings, key_directory, tmp_path):
+    directory = tmp_path / "keys"
+    shutil.copytree(key_directory, directory)
+    settings.KEY_DIR = directory
+    settings.KEY_RELOAD_SECONDS = 0
+    settings.BACKUP_PUBLIC_KEY = directory / "backup.pub"
+    return directory
+
+
+@pytest.fixture
+def fresh_database():
+    if connection.vendor != "postgresql":
+        pytest.skip("the drill restores with PostgreSQL's pg_dump and psql")
+    name = f"clemency_drill_{secrets.token_hex(4)}"
+    params = connection.settings_dict
+    admin = {
+        "host": params["HOST"] or "127.0.0.1",
+        "port": params["PORT"] or 5432,
+        "user": params["USER"],
+        "password": params["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = (
+        f"postgres://{params['USER']}:{params['PASSWORD'] or ''}@{admin['host']}:{admin['port']}/"
+        f"{name}"
+    )
+    yield url, admin | {"dbname": name}
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_drill(own_keys, tmp_path, documents_on_s3, s3_server, fresh_database, capsys):
+    """Everything restores into a fresh database, key directory and bucket, every case and
+    document decrypts there, and a case shredded before the backup stays unreadable once the
+    schedule has retired its key."""
+    client, _source_bucket = documents_on_s3
+    staff = UserFactory()
+    kept = [ApplicantFactory(legal_name=f"{MARKER} {n}").case for n in range(3)]
+    for case in kept:
+        document_store(case=case, actor=None, kind="rap_sheet", content=PDF)
+    shredded = ApplicantFactory(legal_name=f"{MARKER} shredded").case
+    gone = document_store(case=shredded, actor=None, kind="rap_sheet", content=PDF)
+    stolen = WrappedKey(shredded.kek_version, bytes(shredded.wrapped_key))
+    case_shred(case=shredded, actor=staff, reason="retention")
+    call_command("keys", "schedule", "--now")  # the shredded key's KEK is retired
+    assert "Retired KEK version 1." in capsys.readouterr().out
+
+    offline = tmp_path / "offline-backup.key"
+    call_command("keys", "backup-key", "--out", str(offline))
+    assert oct(offline.stat().st_mode & 0o777) == "0o600"
+    assert load_public_key(own_keys / "backup.pub")
+    backup = tmp_path / "pardon.backup"
+    call_command("backup", "create", "--output", str(backup))
+    out = capsys.readouterr().out
+    assert "3 stored documents" in out
+    raw = backup.read_bytes()
+    assert MARKER.encode() not in raw
+    assert b"CREATE TABLE" not in raw
+
+    url, restored_db = fresh_database
+    restored_keys = tmp_path / "restored-keys"
+    target_bucket = s3_server.new_bucket()
+    env = clean_environ() | {
+        "DJANGO_ENV": "development",
+        "DATABASE_URL": url,
+        "KEY_SOURCE": "directory",
+        "KEY_DIR": str(restored_keys),
+        "DOCUMENT_STORAGE": "s3",
+        "S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "S3_BUCKET": target_bucket,
+        "S3_ACCESS_KEY_ID": s3_server.access_key,
+        "S3_SECRET_ACCESS_KEY": s3_server.secret_key,
+    }
+    wrong = tmp_path / "wrong.key"
+    from clemency.security.keys import write_private_key
+
+    write_private_key(new_backup_key(), wrong)
+    refused = run(["manage.py", "backup", "restore", str(backup), "--private-key", str(wrong)], env)
+    assert refused.returncode != 0
+    assert "The backup does not open" in refused.stderr
+
+    restore = run(
+        ["manage.py", "backup", "restore", str(backup), "--private-key", str(offline)], env
+    )
+    assert restore.returncode == 0, restore.stderr
+    assert "3 stored documents" in restore.stdout
+    verify = run(["manage.py", "keys", "verify"], env)
+    assert verify.returncode == 0, verify.stderr + verify.stdout
+    assert "Case keys: 3 unwrapped." in verify.stdout
+    assert f"Documents: 3 decrypted ({3 * len(PDF)} bytes)." in verify.stdout
+    assert "All encrypted values and documents decrypt." in verify.stdout
+    names = run(
+        [
+            "-c",
+            "import django; django.setup()\n"
+            "from cases.models import Applicant\n"
+            "print(sorted(a.legal_name for a in Applicant.objects.select_related('case')))",
+        ],
+        env,
+    )
+    assert names.returncode == 0, names.stderr
+    assert names.stdout.strip() == str(sorted(a.legal_name for a in _live_applicants()))
+    again = run(["manage.py", "backup", "restore", str(backup), "--private-key", str(offline)], env)
+    assert again.returncode != 0
+    assert "not empty" in again.stderr
+
+    # The shredded case: a tombstone without its key, no object, and its old wrapped key (from
+    # the live database's dead rows) opens nothing with the restored key set.
+    with psycopg.connect(**restored_db) as conn:
+        row = conn.execute(
+            "SELECT wrapped_key, shredded_at FROM cases_case WHERE id = %s", [shredded.pk]
+        ).fetchone()
+        assert row[0] is None  # no key
+        assert row[1] is not None  # but the tombstone
+        count = conn.execute("SELECT count(*) FROM cases_document").fetchone()[0]
+        assert count == Document.objects.count() == 3
+    listed = client.list_objects_v2(Bucket=target_bucket).get("Contents", [])
+    assert gone.object_name not in {item["Key"] for item in listed}
+    assert len(listed) == 3
+    with pytest.raises(SecurityError):
+        unwrap_case_key(stolen, case_id=shredded.pk, provider=load_directory(restored_keys))
+
+
+def _live_applicants():
+    return Applicant.objects.select_related("case").filter(case__shredded_at__isnull=True)
+
+
+@pytest.mark.django_db
+def test_create_needs_the_backup_public_key_and_a_new_file(own_keys, tmp_path):
+    with pytest.raises(CommandError, match="keys backup-key"):
+        call_command("backup", "create", "--output", str(tmp_path / "b"))
+    call_command("keys", "backup-key", "--out", str(tmp_path / "offline.key"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("keys", "backup-key", "--out", str(tmp_path / "other.key"))
+    (tmp_path / "b").write_text("")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("backup", "create", "--output", str(tmp_path / "b"))
+
+
+@pytest.mark.django_db
+def test_restore_refuses_a_database_that_is_not_empty(own_keys, tmp_path, settings):
+    call_command("keys", "backup-key", "--out", str(tmp_path / "offline.key"), stdout=io.StringIO())
+    settings.KEY_DIR = tmp_path / "empty-keys"
+    with pytest.raises(CommandError, match="restore into an empty one"):
+        call_command(
+            "backup",
+            "restore",
+            str(tmp_path / "none"),
+            "--private-key",
+            str(tmp_path / "offline.key"),
+        )
+    assert Case.objects.count() == 0
+
+
+def test_backup_and_restore_of_the_development_site(tmp_path):
+    """What `make backup` and `make restore` run, on the SQLite site `make run` makes."""
+
+    def site(name: str) -> dict[str, str]:
+        return clean_environ() | {
+            "DJANGO_ENV": "development",
+            "DATABASE_URL": f"sqlite:///{tmp_path / name / 'db.sqlite3'}",
+            "KEY_SOURCE": "directory",
+            "KEY_DIR": str(tmp_path / name / "keys"),
+            "MEDIA_ROOT": str(tmp_path / name / "media"),
+            "DOCUMENT_STORAGE": "local",
+            "DEMO_PASSWORD": "demo-password-for-the-drill",
+        }
+
+    def manage(env: dict[str, str], *args: str) -> str:
+        result = run(["manage.py", *args], env)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    source, target = site("source"), site("target")
+    (tmp_path / "source").mkdir()
+    manage(source, "keys", "init")
+    manage(source, "migrate", "--no-input")
+    manage(source, "seed_demo")
+    manage(source, "keys", "backup-key", "--out", str(tmp_path / "offline.key"))
+    made = manage(source, "backup", "create", "--output", str(tmp_path / "site.backup"))
+    documents = int(made.split(" stored documents")[0].rsplit(" ", 1)[1])
+    assert documents > 0
+
+    (tmp_path / "target").mkdir()
+    restored = manage(
+        target,
+        "backup",
+        "restore",
+        str(tmp_path / "site.backup"),
+        "--private-key",
+        str(tmp_path / "offline.key"),
+    )
+    assert f"{documents} stored documents" in restored
+    verified = manage(target, "keys", "verify")
+    assert f"Documents: {documents} decrypted" in verified
+    assert verified == manage(source, "keys", "verify")  # the same counts, value for value
