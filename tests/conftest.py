@@ -26,6 +26,19 @@ def key_directory(tmp_path_factory):
         yield directory
 
 
+@pytest.fixture
+def own_keys(settings, key_directory, tmp_path):
+    """A private copy of the session's key set, so that rotation here touches nothing else."""
+    import shutil
+
+    directory = tmp_path / "keys"
+    shutil.copytree(key_directory, directory)
+    settings.KEY_DIR = directory
+    settings.KEY_RELOAD_SECONDS = 0  # no other process to wait for here
+    settings.BACKUP_PUBLIC_KEY = directory / "backup.pub"
+    return directory
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

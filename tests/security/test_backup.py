@@ -4,7 +4,7 @@ key directory and a fresh bucket on a real S3 server."""
 import io
 import os
 import secrets
-import shutil
+import time
 
 import psycopg
 import pytest
@@ -63,16 +63,6 @@ def test_another_key_a_cut_or_a_changed_byte_is_refused():
 
 
 # --- The drill --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_keys(settings, key_directory, tmp_path):
-    directory = tmp_path / "keys"
-    shutil.copytree(key_directory, directory)
-    settings.KEY_DIR = directory
-    settings.KEY_RELOAD_SECONDS = 0
-    settings.BACKUP_PUBLIC_KEY = directory / "backup.pub"
-    return directory
 
 
 @pytest.fixture
@@ -266,3 +256,23 @@ def test_backup_and_restore_of_the_development_site(tmp_path):
     verified = manage(target, "keys", "verify")
     assert f"Documents: {documents} decrypted" in verified
     assert verified == manage(source, "keys", "verify")  # the same counts, value for value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backups_into_a_directory_are_named_by_time_and_old_ones_deleted(own_keys, tmp_path):
+    call_command("keys", "backup-key", "--out", str(tmp_path / "offline.key"), stdout=io.StringIO())
+    into = tmp_path / "backups"
+    into.mkdir()
+    old, recent = into / "pardon-20260101T030000Z.backup", into / "pardon-20261130T030000Z.backup"
+    for path, age_days in ((old, 40), (recent, 1)):
+        path.write_bytes(b"an older backup")
+        made = time.time() - age_days * 86400
+        os.utime(path, (made, made))
+    out = io.StringIO()
+    call_command("backup", "create", "--into", str(into), "--keep-days", "30", stdout=out)
+    assert f"Deleted {old.name} (older than 30 days)." in out.getvalue()
+    names = sorted(p.name for p in into.iterdir())
+    assert len(names) == 2
+    assert recent.name in names
+    with pytest.raises(CommandError, match="--keep-days goes with --into"):
+        call_command("backup", "create", "--output", str(tmp_path / "x"), "--keep-days", "3")

@@ -1,5 +1,4 @@
 import os
-import shutil
 import time
 
 import pytest
@@ -16,16 +15,6 @@ from tests.sql import uid
 
 pytestmark = pytest.mark.django_db
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
-
-
-@pytest.fixture
-def own_keys(settings, key_directory, tmp_path):
-    """A private copy of the session's key set, so that rotation here touches nothing else."""
-    directory = tmp_path / "keys"
-    shutil.copytree(key_directory, directory)
-    settings.KEY_DIR = directory
-    settings.KEY_RELOAD_SECONDS = 0  # no other process to wait for here
-    return directory
 
 
 def read_all() -> list[str]:

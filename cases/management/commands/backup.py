@@ -1,9 +1,13 @@
 """Encrypted backups of the database, the key set and the stored documents (ADR 0016).
 
 manage.py backup create --output FILE
+manage.py backup create --into DIRECTORY [--keep-days N]
     As the owner of the tables (it reads every one): one file, encrypted to BACKUP_PUBLIC_KEY,
     holding a consistent snapshot of the database, the key directory and the ciphertext of
     every document the snapshot refers to. Nothing is written to disk unencrypted on the way.
+    With --into, the file is named by the time (pardon-YYYYMMDDTHHMMSSZ.backup) and, once it is
+    written, backups there older than N days are deleted: a case shredded today can be read
+    from a backup (with the offline key) until that backup is deleted, so N bounds how long.
 manage.py backup restore FILE --private-key OFFLINE_KEY
     Into an empty database, an empty KEY_DIR and the configured document storage (objects of
     the same name are never replaced). Then: `migrate`, `db_grants`, `keys verify`.
@@ -17,6 +21,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +49,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="write an encrypted backup file")
-        create.add_argument("--output", required=True, help="the new backup file")
+        where = create.add_mutually_exclusive_group(required=True)
+        where.add_argument("--output", help="the new backup file")
+        where.add_argument("--into", help="a directory: the file is named by the time")
+        create.add_argument(
+            "--keep-days", type=int, help="with --into: then delete backups older than this"
+        )
         restore = sub.add_parser("restore", help="restore a backup into empty targets")
         restore.add_argument("file")
         restore.add_argument("--private-key", required=True, help="the offline backup key")
@@ -64,7 +74,14 @@ class Command(BaseCommand):
 
     # --- create ---------------------------------------------------------------------------------
 
-    def do_create(self, *, output: str, **options) -> None:
+    def do_create(
+        self, *, output: str | None, into: str | None, keep_days: int | None, **options
+    ) -> None:
+        if keep_days is not None and (into is None or keep_days < 1):
+            raise CommandError("--keep-days goes with --into and is at least 1.")
+        if into is not None:
+            Path(into).mkdir(mode=0o700, parents=True, exist_ok=True)
+            output = str(Path(into) / f"pardon-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup")
         target = Path(output)
         if target.exists():
             raise CommandError(f"{target} already exists; not overwritten.")
@@ -93,6 +110,8 @@ class Command(BaseCommand):
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+        if keep_days is not None:
+            self._prune(Path(into), keep_days, keep=target)
         missing = manifest["objects_missing"]
         self.stdout.write(
             f"Backup {manifest['backup_id']} written to {target}: {manifest['tables']} tables, "
@@ -103,6 +122,13 @@ class Command(BaseCommand):
                 else "."
             )
         )
+
+    def _prune(self, directory: Path, keep_days: int, *, keep: Path) -> None:
+        cutoff = time.time() - keep_days * 86400
+        for path in directory.glob("pardon-*.backup"):
+            if path != keep and path.stat().st_mtime < cutoff:
+                path.unlink()
+                self.stdout.write(f"Deleted {path.name} (older than {keep_days} days).")
 
     def _add_keys(self, writer: BackupWriter) -> list[str]:
         directory = Path(settings.KEY_DIR)

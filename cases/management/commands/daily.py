@@ -1,0 +1,71 @@
+"""What the staff side does once a day: manage.py daily [--forever]
+
+Each job is idempotent (running it twice on one day does nothing twice) and runs even if an
+earlier one failed; the command fails (non-zero exit, the error mailed to ADMINS) when any did.
+``--forever`` runs them at once and then every day at DAILY_HOUR (UTC): docker-compose's
+`scheduler` service. Without it, run it from cron or a systemd timer.
+"""
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.services import purge_pending_deletions
+
+logger = logging.getLogger(__name__)
+
+# (what it is, the command and its arguments)
+JOBS = [
+    ("key rotation and retirement (ADR 0015)", ["keys", "schedule"]),
+    ("unsent applications past their time", ["delete_expired_drafts"]),
+    ("rate-limit counters past their window", ["delete_stale_counters"]),
+    ("the audit chain", ["audit", "verify"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Run the daily jobs (key rotation, clean-ups, the audit check)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--forever", action="store_true", help="run now, then every day at DAILY_HOUR UTC"
+        )
+
+    def handle(self, *args, forever: bool, **options) -> None:
+        if not forever:
+            self.run_jobs()
+            return
+        while True:
+            try:
+                self.run_jobs()
+            except CommandError as exc:
+                self.stderr.write(str(exc))  # reported; tomorrow's run comes anyway
+            time.sleep(seconds_until_next_run(datetime.now(UTC), settings.DAILY_HOUR))
+
+    def run_jobs(self) -> None:
+        failed = []
+        for name, command in JOBS:
+            try:
+                call_command(*command, stdout=self.stdout, stderr=self.stderr)
+            except Exception:
+                logger.exception("The daily job %r failed.", name)
+                failed.append(name)
+        left = purge_pending_deletions()
+        if left:
+            logger.error("%d stored objects of shredded cases could not be deleted yet.", left)
+            failed.append("deleting stored objects of shredded cases")
+        if failed:
+            raise CommandError(f"Daily jobs failed: {', '.join(failed)}.")
+        self.stdout.write(f"Daily jobs done at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.")
+
+
+def seconds_until_next_run(now: datetime, hour: int) -> float:
+    """Seconds from ``now`` to the next ``hour``:00 UTC (tomorrow's if it has passed)."""
+    due = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if due <= now:
+        due += timedelta(days=1)
+    return (due - now).total_seconds()
