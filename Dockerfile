@@ -10,6 +10,11 @@ ENV DJANGO_ENV=production \
 
 WORKDIR /app
 
+# pg_dump and psql for backups (manage.py backup; the same major version as the db service).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements/base.txt requirements/base.txt
 RUN pip install --require-hashes --requirement requirements/base.txt
 
@@ -21,7 +26,11 @@ RUN python -c "from clemency.security.keys import init_directory; init_directory
     sh -c "python -m clemency.i18n compile && python manage.py collectstatic --no-input" \
     && rm -rf /tmp/build-keys /tmp/build.sqlite3 \
     && useradd --system --uid 10001 --home-dir /app app \
-    && mkdir -p /app/var && chown app /app/var
+    && mkdir -p /app/var /keys /public /backups \
+    && chown app /app/var /keys /public /backups \
+    && chmod 700 /keys /backups
+# /keys, /public and /backups are volumes in docker-compose.yml: a new volume takes its owner
+# and mode from here.
 
 USER app
 EXPOSE 8000

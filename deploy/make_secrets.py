@@ -2,22 +2,17 @@
 
     .venv/bin/python deploy/make_secrets.py [DIRECTORY]     # default ./secrets
 
-It needs the project's dependencies (the encryption keys are made by clemency.security.keys):
-run it from the virtualenv (`make install`), or from the built image.
+It needs only Python's standard library. The encryption keys are not here: the migrate job
+makes them in the `keys` volume (docker-compose.yml).
 
 Existing files are kept, so running it again is harmless. The directory is private to its owner
 (0700); the files are 0644 inside it because the containers read them as their own users.
 """
 
-import base64
 import json
 import secrets
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from clemency.security.keys import IntakePrivateKey, random_key
 
 
 def _write(directory: Path, name: str, value: str) -> None:
@@ -65,15 +60,8 @@ def make_secrets(directory: Path) -> None:
     _write(directory, "seaweedfs_s3_config", json.dumps(config, indent=2))
     # Empty until an SMTP password is needed; the settings treat empty as none.
     _write(directory, "email_host_password", "")
-    # Encryption keys, read with KEY_SOURCE=environment. Back these up apart from the database:
-    # without them nothing stored can be read.
-    _write(directory, "keks", "1:" + base64.b64encode(random_key()).decode("ascii"))
-    _write(directory, "blind_index_key", base64.b64encode(random_key()).decode("ascii"))
-    _write(directory, "audit_key", base64.b64encode(random_key()).decode("ascii"))
-    if not (directory / "intake_private_key").exists():
-        private = IntakePrivateKey.generate()
-        _write(directory, "intake_private_key", private.dumps())
-        _write(directory, "intake_public_key", private.public_key().dumps())
+    # No encryption keys here: the migrate job makes them in the `keys` volume and the scheduler
+    # rotates them (docker-compose.yml, ADR 0015); backups carry them (ADR 0016).
 
 
 if __name__ == "__main__":

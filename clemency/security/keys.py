@@ -501,16 +501,29 @@ def publish_public_key(public: IntakePublicKey, path: Path) -> Path:
     return path
 
 
+def private_key_text(private: IntakePrivateKey) -> str:
+    """A key pair's private key as one line, with its version (``load_private_key`` reads it)."""
+    return f"{private.version}:{private.dumps()}"
+
+
 def write_private_key(private: IntakePrivateKey, path: Path) -> None:
     """Write a key pair's private key to a new file of mode 0600 (FileExistsError if present)."""
-    path = Path(path)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(f"{private.version}:{private.dumps()}\n")
+    _write_secret_file(Path(path), private_key_text(private))
 
 
 def load_private_key(path: Path) -> IntakePrivateKey:
     return _load_intake(_read_secret_file(Path(path)), Path(path).name, IntakePrivateKey)
+
+
+def export_public_key(public: IntakePublicKey, path: Path) -> bool:
+    """Publish ``public`` at ``path`` unless it is there already; True if it was written."""
+    try:
+        if load_public_key(path) == public:
+            return False
+    except (OSError, KeyConfigurationError):
+        pass
+    publish_public_key(public, path)
+    return True
 
 
 def add_intake_key(directory: Path) -> IntakePrivateKey:

@@ -15,6 +15,12 @@ from clemency.security.keys import kek_path, load_directory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+
+
 def test_the_daily_jobs_rotate_keys_when_due_and_are_idempotent(own_keys, settings):
     week_ago = time.time() - settings.KEK_ROTATION_DAYS * 86400 - 60
     os.utime(kek_path(own_keys, 1), (week_ago, week_ago))
@@ -31,6 +37,17 @@ def test_the_daily_jobs_rotate_keys_when_due_and_are_idempotent(own_keys, settin
     call_command("daily", stdout=again)  # the same day: nothing more is due
     assert "Added KEK" not in again.getvalue()
     assert load_directory(own_keys).kek_versions() == [2]
+
+
+def test_the_health_check_wants_a_successful_run_within_25_hours(own_keys, settings):
+    with pytest.raises(CommandError, match="have not succeeded yet"):
+        call_command("daily", "--check")
+    call_command("daily", stdout=io.StringIO())
+    call_command("daily", "--check", stdout=io.StringIO())
+    long_ago = time.time() - 26 * 3600
+    os.utime(settings.VAR_DIR / "daily.ok", (long_ago, long_ago))
+    with pytest.raises(CommandError, match="last succeeded 26 hours ago"):
+        call_command("daily", "--check")
 
 
 def test_a_failed_job_does_not_stop_the_others_and_fails_the_run(own_keys, monkeypatch):

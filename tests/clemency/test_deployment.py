@@ -14,11 +14,12 @@ import yaml
 from django.core.management import get_commands
 
 from deploy.make_secrets import make_secrets
-from tests.clemency.subprocess_env import ROOT, clean_environ, run_python
+from tests.clemency.subprocess_env import ROOT, clean_environ, run, run_python
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "intake", "staff", "worker"]
+APP_SERVICES = ["migrate", "intake", "staff", "worker", "scheduler", "backup"]
+STAFF_SIDE = ["migrate", "staff", "worker", "scheduler", "backup"]
 WEB_SERVICES = ["intake", "staff"]
 # Values that must never be written into the compose file, only read from secret files.
 SECRET_NAMES = {
@@ -50,8 +51,22 @@ def interpolate(value: str) -> str:
 
 
 def test_services():
-    assert set(SERVICES) == {"db", "s3", "migrate", "intake", "staff", "worker", "proxy"}
-    assert SERVICES["db"]["image"] == "postgres:16"
+    assert set(SERVICES) == {
+        "db",
+        "s3",
+        "migrate",
+        "intake",
+        "staff",
+        "worker",
+        "scheduler",
+        "backup",
+        "proxy",
+    }
+    # The image's pg_dump (Debian bookworm's postgresql-client) must not be older than the server.
+    assert SERVICES["db"]["image"] == "postgres:15"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.12-slim-bookworm" in dockerfile
+    assert "postgresql-client" in dockerfile
     assert SERVICES["s3"]["image"].startswith("chrislusf/seaweedfs:")
 
 
@@ -75,7 +90,7 @@ def test_the_app_believes_only_the_proxy_about_client_addresses():
 
 def test_long_running_services_have_health_checks():
     for name, service in SERVICES.items():
-        if name == "migrate":
+        if name in {"migrate", "backup"}:
             assert service["restart"] == "no"
         else:
             assert service["healthcheck"]["test"][0] in {"CMD", "CMD-SHELL"}, name
@@ -83,7 +98,7 @@ def test_long_running_services_have_health_checks():
 
 def test_app_waits_for_database_migrations_and_storage():
     assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    for name in ("intake", "staff", "worker"):
+    for name in ("intake", "staff", "worker", "scheduler"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["s3"]["condition"] == "service_healthy"
@@ -107,12 +122,25 @@ def test_secrets_come_from_files_only():
 def test_commands_exist():
     assert SERVICES["migrate"]["command"][:2] == ["sh", "-c"]
     assert SERVICES["migrate"]["command"][2] == (
-        "python manage.py migrate --no-input && "
+        "python -m clemency.security.init_keys && python manage.py migrate --no-input && "
         "python manage.py db_grants --app pardon_app --intake pardon_intake"
     )
-    assert "db_grants" in get_commands()
+    assert {"db_grants", "keys", "daily", "backup"} <= set(get_commands())
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "db_worker"]
     assert "db_worker" in get_commands()
+    assert SERVICES["scheduler"]["command"] == ["python", "manage.py", "daily", "--forever"]
+    assert SERVICES["scheduler"]["healthcheck"]["test"] == [
+        "CMD",
+        "python",
+        "manage.py",
+        "daily",
+        "--check",
+    ]
+    backup = [interpolate(part) for part in SERVICES["backup"]["command"]]
+    assert backup == [
+        *["python", "manage.py", "backup", "create", "--into", "/backups", "--keep-days", "30"]
+    ]
+    assert SERVICES["backup"]["profiles"] == ["backup"]  # not started by `up`
     for name in WEB_SERVICES:
         web = SERVICES[name]["command"]
         assert web[:2] == ["gunicorn", "clemency.wsgi:application"]
@@ -186,15 +214,44 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize("service", APP_SERVICES)
-def test_compose_environment_boots_production_settings(service, secrets_dir, tmp_path):
-    environment = {
-        key: interpolate(value) for key, value in SERVICES[service]["environment"].items()
-    }
-    for key, value in list(environment.items()):
+def service_environment(service: str, secrets_dir: Path, volumes: Path) -> dict[str, str]:
+    """The service's environment as compose gives it, with its secret files and volumes at
+    their places on this machine."""
+    mounts = {}
+    for mount in SERVICES[service].get("volumes", []):
+        volume, target = mount.split(":")[:2]
+        mounts[target] = volumes / volume
+    environment = {}
+    for key, value in SERVICES[service]["environment"].items():
+        value = interpolate(value)
         if key.endswith("_FILE"):
-            environment[key] = str(secrets_dir / Path(value).name)
-    env = clean_environ() | environment | {"VAR_DIR": str(tmp_path)}
+            value = str(secrets_dir / Path(value).name)
+        for target, local in mounts.items():
+            if value == target or value.startswith(target + "/"):
+                value = str(local) + value.removeprefix(target)
+        environment[key] = value
+    return clean_environ() | environment
+
+
+@pytest.fixture(scope="module")
+def volumes(secrets_dir, tmp_path_factory):
+    """The volumes after the migrate job's first step made the key set."""
+    volumes = tmp_path_factory.mktemp("volumes")
+    for name in ("keys", "intake-public"):
+        (volumes / name).mkdir(mode=0o700)
+    env = service_environment("migrate", secrets_dir, volumes) | {"VAR_DIR": str(volumes / "var")}
+    first_step = SERVICES["migrate"]["command"][2].split(" && ")[0].split()
+    assert first_step == ["python", "-m", "clemency.security.init_keys"]
+    result = run(first_step[1:], env)
+    assert result.returncode == 0, result.stderr
+    assert "Published intake public key 1" in result.stdout
+    return volumes
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_compose_environment_boots_production_settings(service, secrets_dir, volumes, tmp_path):
+    environment = service_environment(service, secrets_dir, volumes)
+    env = environment | {"VAR_DIR": str(tmp_path)}
     result = run_python(BOOT, env)
     assert result.returncode == 0, result.stderr
     booted = json.loads(result.stdout.splitlines()[-1])
@@ -204,13 +261,17 @@ def test_compose_environment_boots_production_settings(service, secrets_dir, tmp
     assert booted["documents"] == "storages.backends.s3.S3Storage"
     assert booted["endpoint"] == "http://s3:8333"
     assert booted["ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert booted["key_source"] == "environment"
+    assert booted["key_source"] == "directory"
     assert booted["role"] == ("intake" if service == "intake" else "staff")
     assert ("cases" in booted["apps"]) == (service != "intake")
     # Every variable compose sets is one the settings read: no typos, nothing dead.
     read = set(booted["names"])
-    for key in environment:
+    for key in SERVICES[service]["environment"]:
         assert key.removesuffix("_FILE") in read, f"settings never read {key}"
+
+
+def test_the_intake_volume_holds_the_public_key_and_nothing_else(volumes):
+    assert sorted(p.name for p in (volumes / "intake-public").iterdir()) == ["intake.pub"]
 
 
 def test_dockerfile_installs_the_hashed_lock_and_runs_unprivileged():
@@ -226,24 +287,33 @@ def test_dockerfile_installs_the_hashed_lock_and_runs_unprivileged():
         assert package in base
 
 
-DECRYPTING = {"KEKS_FILE", "BLIND_INDEX_KEY_FILE", "AUDIT_KEY_FILE", "INTAKE_PRIVATE_KEY_FILE"}
-
-
-def test_the_public_intake_gets_only_the_intake_public_key():
+def test_only_the_key_writers_can_change_the_keys_and_the_intake_sees_only_the_public_key():
+    mounts = {name: SERVICES[name]["volumes"] for name in APP_SERVICES}
+    assert mounts == {
+        "migrate": ["keys:/keys", "intake-public:/public"],
+        "scheduler": ["keys:/keys", "intake-public:/public"],
+        "staff": ["keys:/keys:ro"],
+        "worker": ["keys:/keys:ro"],
+        "backup": ["keys:/keys:ro", "backups:/backups"],
+        "intake": ["intake-public:/public:ro"],
+    }
+    for name in APP_SERVICES:
+        environment = SERVICES[name]["environment"]
+        assert environment["KEY_SOURCE"] == "directory"
+        assert environment["KEY_DIR"] == ("/public" if name == "intake" else "/keys")
+        assert not {k for k in environment if k.startswith(("KEKS", "INTAKE_PRIVATE"))}
+    for name in ("migrate", "scheduler"):
+        assert SERVICES[name]["environment"]["INTAKE_PUBLIC_KEY_EXPORT"] == "/public/intake.pub"
     intake = SERVICES["intake"]
     assert intake["environment"]["SITE_ROLE"] == "intake"
-    assert not DECRYPTING & set(intake["environment"])
-    assert not {"keks", "blind_index_key", "audit_key", "intake_private_key"} & set(
-        intake["secrets"]
-    )
-    assert intake["environment"]["INTAKE_PUBLIC_KEY_FILE"] == "/run/secrets/intake_public_key"
     # Its own Django secret key: nothing the public site signs is trusted by the staff site.
     assert (
         intake["environment"]["SECRET_KEY_FILE"]
         != SERVICES["staff"]["environment"]["SECRET_KEY_FILE"]
     )
-    for name in ("staff", "worker", "migrate"):
-        assert set(SERVICES[name]["environment"]) >= DECRYPTING, name
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "chown app /app/var /keys /public /backups" in dockerfile
+    assert "chmod 700 /keys /backups" in dockerfile
 
 
 def test_the_proxy_serves_both_sites_from_the_tested_configuration(tmp_path):
@@ -281,9 +351,11 @@ def test_each_process_connects_as_its_own_database_role(secrets_dir):
     }
     assert urls == {
         "migrate": "owner_database_url",
+        "backup": "owner_database_url",  # pg_dump reads every table
         "intake": "intake_database_url",
         "staff": "database_url",
         "worker": "database_url",
+        "scheduler": "database_url",
     }
     users = {
         name: (secrets_dir / url).read_text().split("//")[1].split(":")[0]
@@ -291,9 +363,11 @@ def test_each_process_connects_as_its_own_database_role(secrets_dir):
     }
     assert users == {
         "migrate": "pardon",
+        "backup": "pardon",
         "intake": "pardon_intake",
         "staff": "pardon_app",
         "worker": "pardon_app",
+        "scheduler": "pardon_app",
     }
     # The database makes the roles the migrate job grants to, with the passwords in the URLs.
     roles = (ROOT / "deploy" / "postgres" / "roles.sh").read_text()

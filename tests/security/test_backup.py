@@ -91,7 +91,9 @@ def fresh_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_drill(own_keys, tmp_path, documents_on_s3, s3_server, fresh_database, capsys):
+def test_restore_drill(
+    migrated_rows, own_keys, tmp_path, documents_on_s3, s3_server, fresh_database, capsys
+):
     """Everything restores into a fresh database, key directory and bucket, every case and
     document decrypts there, and a case shredded before the backup stays unreadable once the
     schedule has retired its key."""
@@ -259,7 +261,9 @@ def test_backup_and_restore_of_the_development_site(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backups_into_a_directory_are_named_by_time_and_old_ones_deleted(own_keys, tmp_path):
+def test_backups_into_a_directory_are_named_by_time_and_old_ones_deleted(
+    migrated_rows, own_keys, tmp_path
+):
     call_command("keys", "backup-key", "--out", str(tmp_path / "offline.key"), stdout=io.StringIO())
     into = tmp_path / "backups"
     into.mkdir()

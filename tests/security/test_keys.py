@@ -172,3 +172,17 @@ def test_provider_repr_shows_no_key_material(tmp_path):
     text = repr(provider) + repr(provider.intake_private_key()) + repr(provider.intake_public_key())
     assert base64.b64encode(provider.index_key()).decode() not in text
     assert provider.intake_private_key().dumps().split(":")[1][:20] not in text
+
+
+def test_the_first_start_makes_the_key_set_without_django(tmp_path):
+    """What docker-compose's migrate job runs before anything can start."""
+    from clemency.security.init_keys import ensure_key_set
+
+    export = tmp_path / "public" / "intake.pub"
+    done = ensure_key_set(tmp_path / "keys", str(export))
+    assert done[0].startswith("Created 5 key files")
+    assert done[1] == "Published intake public key 1 to " + str(export) + "."
+    assert load_public_key(export) == load_directory(tmp_path / "keys").intake_public_key()
+    assert ensure_key_set(tmp_path / "keys", str(export)) == []  # the second start: nothing
+    export.unlink()
+    assert ensure_key_set(tmp_path / "keys", str(export))[0].startswith("Published")

@@ -3,12 +3,15 @@
 Each job is idempotent (running it twice on one day does nothing twice) and runs even if an
 earlier one failed; the command fails (non-zero exit, the error mailed to ADMINS) when any did.
 ``--forever`` runs them at once and then every day at DAILY_HOUR (UTC): docker-compose's
-`scheduler` service. Without it, run it from cron or a systemd timer.
+`scheduler` service. Without it, run it from cron or a systemd timer. Each run that succeeds
+touches VAR_DIR/daily.ok; ``--check`` (the scheduler's health check) fails unless that happened
+in the last 25 hours.
 """
 
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -34,8 +37,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--forever", action="store_true", help="run now, then every day at DAILY_HOUR UTC"
         )
+        parser.add_argument(
+            "--check", action="store_true", help="fail unless a run succeeded in 25 hours"
+        )
 
-    def handle(self, *args, forever: bool, **options) -> None:
+    def handle(self, *args, forever: bool, check: bool, **options) -> None:
+        if check:
+            try:
+                age = time.time() - status_file().stat().st_mtime
+            except FileNotFoundError:
+                raise CommandError("The daily jobs have not succeeded yet.") from None
+            if age > 25 * 3600:
+                raise CommandError(f"The daily jobs last succeeded {age / 3600:.0f} hours ago.")
+            self.stdout.write(f"The daily jobs succeeded {age / 3600:.1f} hours ago.")
+            return
         if not forever:
             self.run_jobs()
             return
@@ -60,7 +75,12 @@ class Command(BaseCommand):
             failed.append("deleting stored objects of shredded cases")
         if failed:
             raise CommandError(f"Daily jobs failed: {', '.join(failed)}.")
+        status_file().touch()
         self.stdout.write(f"Daily jobs done at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.")
+
+
+def status_file() -> Path:
+    return Path(settings.VAR_DIR) / "daily.ok"
 
 
 def seconds_until_next_run(now: datetime, hour: int) -> float:

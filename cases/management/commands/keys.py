@@ -17,7 +17,7 @@ manage.py keys schedule --now    rotate both today whatever their age (to make a
                                  sooner); the older keys go at a run 2 x KEY_RELOAD_SECONDS later
 manage.py keys backup-key --out FILE
                                  make the backup key pair: the private key goes to FILE (take
-                                 it offline), the public key to BACKUP_PUBLIC_KEY
+                                 it offline; "-" prints it), the public key to BACKUP_PUBLIC_KEY
 """
 
 import time
@@ -34,6 +34,7 @@ from clemency.security.backup import new_backup_key
 from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
+from clemency.security.init_keys import ensure_key_set
 from clemency.security.provider import forget_provider, get_provider
 from clemency.security.sealing import sealed_header
 from clemency.security.storage import EncryptedDocumentStorage
@@ -89,35 +90,20 @@ class Command(BaseCommand):
 
     def do_init(self, *, if_missing: bool, **options) -> None:
         directory = self._directory()
-        if if_missing and (directory / "index.key").exists():
-            added = keys.add_missing(directory)
-            forget_provider()
-            self.stdout.write(
-                f"Keys already present in {directory}"
-                + (f"; added {', '.join(p.name for p in added)}." if added else ".")
-            )
-            self._export_public_key()
-            return
-        if settings.PRODUCTION:
+        if (directory / "index.key").exists() and not if_missing:
+            raise CommandError(f"{directory} already holds keys.")
+        if settings.PRODUCTION and not (directory / "index.key").exists():
             self.stderr.write("Creating production keys: back up KEY_DIR safely, or lose all data.")
-        written = keys.init_directory(directory)
+        done = ensure_key_set(directory, settings.INTAKE_PUBLIC_KEY_EXPORT or None)
         forget_provider()
-        self.stdout.write(f"Created {len(written)} key files in {directory} (mode 0600).")
-        self._export_public_key()
+        self.stdout.write("\n".join(done) or f"Keys already present in {directory}.")
 
     def _export_public_key(self) -> None:
         """Copy the published intake public key to INTAKE_PUBLIC_KEY_EXPORT, if set and stale."""
-        if not settings.INTAKE_PUBLIC_KEY_EXPORT:
-            return
-        public = get_provider().intake_public_key()
         export = settings.INTAKE_PUBLIC_KEY_EXPORT
-        try:
-            if keys.load_public_key(export) == public:
-                return
-        except (OSError, SecurityError):
-            pass
-        keys.publish_public_key(public, export)
-        self.stdout.write(f"Published intake public key {public.version} to {export}.")
+        public = get_provider().intake_public_key()
+        if export and keys.export_public_key(public, export):
+            self.stdout.write(f"Published intake public key {public.version} to {export}.")
 
     def do_backup_key(self, *, out: str, **options) -> None:
         """The backup private key is written once, to ``out``, and never kept here: backups
@@ -129,6 +115,15 @@ class Command(BaseCommand):
                 "replace the backup key (older backups still need the old private key)."
             )
         private = new_backup_key()
+        if out == "-":  # e.g. `docker compose run --rm scheduler ... --out - > offline.key`
+            keys.publish_public_key(private.public_key(), public_path)
+            self.stdout.write(keys.private_key_text(private))
+            self.stderr.write(
+                f"Printed the backup private key; the public key is in {public_path}. Keep the "
+                "printed key offline: without it no backup can be restored; with it, every "
+                "backup can be read."
+            )
+            return
         try:
             keys.write_private_key(private, out)
         except FileExistsError:
