@@ -512,7 +512,11 @@ def write_private_key(private: IntakePrivateKey, path: Path) -> None:
 
 
 def load_private_key(path: Path) -> IntakePrivateKey:
-    return _load_intake(_read_secret_file(Path(path)), Path(path).name, IntakePrivateKey)
+    return parse_private_key(_read_secret_file(Path(path)), Path(path).name)
+
+
+def parse_private_key(text: str, what: str = "The private key") -> IntakePrivateKey:
+    return _load_intake(text, what, IntakePrivateKey)
 
 
 def export_public_key(public: IntakePublicKey, path: Path) -> bool:

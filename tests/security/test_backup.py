@@ -4,6 +4,8 @@ key directory and a fresh bucket on a real S3 server."""
 import io
 import os
 import secrets
+import subprocess
+import sys
 import time
 
 import psycopg
@@ -17,7 +19,7 @@ from clemency.security.backup import BackupWriter, new_backup_key, read_backup
 from clemency.security.envelope import WrappedKey, unwrap_case_key
 from clemency.security.errors import DecryptionError, SecurityError
 from clemency.security.keys import load_directory, load_public_key
-from tests.clemency.subprocess_env import clean_environ, run
+from tests.clemency.subprocess_env import ROOT, clean_environ, production_environ, run
 from tests.factories import ApplicantFactory, UserFactory
 
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
@@ -124,17 +126,19 @@ def test_restore_drill(
     url, restored_db = fresh_database
     restored_keys = tmp_path / "restored-keys"
     target_bucket = s3_server.new_bucket()
-    env = clean_environ() | {
-        "DJANGO_ENV": "development",
-        "DATABASE_URL": url,
-        "KEY_SOURCE": "directory",
-        "KEY_DIR": str(restored_keys),
-        "DOCUMENT_STORAGE": "s3",
-        "S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "S3_BUCKET": target_bucket,
-        "S3_ACCESS_KEY_ID": s3_server.access_key,
-        "S3_SECRET_ACCESS_KEY": s3_server.secret_key,
-    }
+    # A production process on a new host: it starts without keys only to restore them.
+    env = production_environ(
+        tmp_path / "new-host",
+        DATABASE_URL=url,
+        KEY_SOURCE="directory",
+        KEY_DIR=str(restored_keys),
+        DOCUMENT_STORAGE="s3",
+        S3_ENDPOINT_URL=s3_server.endpoint_url,
+        S3_BUCKET=target_bucket,
+        S3_ACCESS_KEY_ID=s3_server.access_key,
+        S3_SECRET_ACCESS_KEY=s3_server.secret_key,
+    )
+    assert run(["manage.py", "keys", "verify"], env).returncode != 0  # no keys: no start
     wrong = tmp_path / "wrong.key"
     from clemency.security.keys import write_private_key
 
@@ -143,8 +147,16 @@ def test_restore_drill(
     assert refused.returncode != 0
     assert "The backup does not open" in refused.stderr
 
-    restore = run(
-        ["manage.py", "backup", "restore", str(backup), "--private-key", str(offline)], env
+    # As README's docker-compose restore: the offline key on stdin.
+    restore = subprocess.run(
+        [sys.executable, "manage.py", "backup", "restore", str(backup), "--private-key", "-"],
+        cwd=ROOT,
+        env=env,
+        input=offline.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert restore.returncode == 0, restore.stderr
     assert "3 stored documents" in restore.stdout

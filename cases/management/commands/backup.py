@@ -8,7 +8,7 @@ manage.py backup create --into DIRECTORY [--keep-days N]
     With --into, the file is named by the time (pardon-YYYYMMDDTHHMMSSZ.backup) and, once it is
     written, backups there older than N days are deleted: a case shredded today can be read
     from a backup (with the offline key) until that backup is deleted, so N bounds how long.
-manage.py backup restore FILE --private-key OFFLINE_KEY
+manage.py backup restore FILE --private-key OFFLINE_KEY    ("-" reads the key from stdin)
     Into an empty database, an empty KEY_DIR and the configured document storage (objects of
     the same name are never replaced). Then: `migrate`, `db_grants`, `keys verify`.
 
@@ -20,6 +20,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -57,7 +58,9 @@ class Command(BaseCommand):
         )
         restore = sub.add_parser("restore", help="restore a backup into empty targets")
         restore.add_argument("file")
-        restore.add_argument("--private-key", required=True, help="the offline backup key")
+        restore.add_argument(
+            "--private-key", required=True, help='the offline backup key ("-": read it from stdin)'
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         if settings.KEY_SOURCE != "directory":
@@ -194,7 +197,10 @@ class Command(BaseCommand):
 
     def do_restore(self, *, file: str, private_key: str, **options) -> None:
         try:
-            private = keys.load_private_key(private_key)
+            if private_key == "-":  # e.g. `docker compose run -T ... --private-key - < KEY`
+                private = keys.parse_private_key(sys.stdin.read())
+            else:
+                private = keys.load_private_key(private_key)
         except OSError as exc:
             raise CommandError(f"Cannot read the backup private key: {exc}") from None
         directory = Path(settings.KEY_DIR)
