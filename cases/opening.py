@@ -19,12 +19,13 @@ The whole application (but the documents' list) is also kept, encrypted, on the 
 the case page.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import Applicant, Case, Document
@@ -123,3 +124,39 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             },
         )
     return case
+
+
+def enqueue_waiting_submissions(*, waited: timedelta = timedelta(minutes=10)) -> int:
+    """Queue the opening again for every sent application still sealed after ``waited`` with no
+    opening task waiting or lately started; returns how many.
+
+    Two ways an application can be sent and never opened: the worker was killed in the middle
+    of the task (django-tasks-db leaves it "running" for ever and never retries it), or the
+    enqueue after the send's commit was lost with the connection. Opening twice is harmless:
+    the second run finds the application opened and does nothing.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from intake.tasks import open_submission
+
+    cutoff = timezone.now() - waited
+    waiting = {
+        str(pk)
+        for pk in Draft.objects.filter(
+            submitted_at__lt=cutoff, opened_at__isnull=True, sealed_key__isnull=False
+        ).values_list("pk", flat=True)
+    }
+    if not waiting:
+        return 0
+    backend = settings.TASKS["default"]["BACKEND"]
+    if backend == "django_tasks_db.DatabaseBackend":
+        pending = DBTaskResult.objects.filter(task_path=open_submission.module_path).filter(
+            Q(pk__in=DBTaskResult.objects.ready().values("pk"))
+            | Q(pk__in=DBTaskResult.objects.running().filter(started_at__gte=cutoff).values("pk"))
+        )
+        waiting -= {
+            kwargs["kwargs"]["draft_id"] for kwargs in pending.values_list("args_kwargs", flat=True)
+        }
+    for draft_id in sorted(waiting):
+        open_submission.enqueue(draft_id=draft_id)
+    return len(waiting)

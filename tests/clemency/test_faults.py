@@ -7,6 +7,7 @@ audit event for what did not happen), and the same request succeeds once the par
 """
 
 import contextlib
+import io
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -31,7 +34,7 @@ from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from cases.models import Applicant, BlindIndex, Case, CaseEvent, Conviction, Document, State
-from cases.opening import case_open_submission
+from cases.opening import case_open_submission, enqueue_waiting_submissions
 from clemency.audit.models import AuditEvent
 from intake import services as intake_services
 from intake.models import Draft, DraftDocument
@@ -480,8 +483,15 @@ def test_worker_killed_while_opening_a_submission(settings, key_directory):
         assert not part.objects.exists(), part
     assert AuditEvent.objects.count() == 0
 
-    # The task again (the killed run is left "running": django_tasks_db never retries it).
-    open_submission.enqueue(draft_id=str(draft.pk))
+    # The killed run is left "running" (django_tasks_db never retries it). While it could still
+    # be at work, the sweep leaves it; ten minutes on, it queues the opening again, once.
+    assert enqueue_waiting_submissions() == 0
+    eleven_minutes = timedelta(minutes=11)
+    Draft.objects.filter(pk=draft.pk).update(submitted_at=F("submitted_at") - eleven_minutes)
+    assert enqueue_waiting_submissions() == 0  # its task started less than ten minutes ago
+    DBTaskResult.objects.update(started_at=F("started_at") - eleven_minutes)
+    assert enqueue_waiting_submissions() == 1
+    assert enqueue_waiting_submissions() == 0  # queued, and not twice
     finished = run_worker("run", key_directory)
     assert finished.returncode == 0, finished.stderr[-3000:]
     case = Case.objects.get()
@@ -496,3 +506,23 @@ def test_worker_killed_while_opening_a_submission(settings, key_directory):
     assert case_open_submission(draft_id=draft.pk) is None
     assert Case.objects.count() == 1
     assert AuditEvent.objects.filter(action="case.opened").count() == 1
+    assert enqueue_waiting_submissions() == 0
+
+
+def test_a_sent_application_whose_task_was_lost_is_opened_by_the_sweep(settings):
+    """The send committed but its task never reached the queue (the connection dropped between
+    the commit and the enqueue): the scheduler's sweep queues it after ten minutes."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    draft, dek, _code = intake_services.draft_start(language="en")
+    intake_services.draft_save_step(
+        draft=draft, dek=dek, step="applicant", data={"legal_name": "A", "surname": "B"}
+    )
+    intake_services.draft_submit(draft=draft, dek=dek)
+    DBTaskResult.objects.all().delete()  # lost
+    Draft.objects.filter(pk=draft.pk).update(submitted_at=F("submitted_at") - timedelta(minutes=11))
+    out = io.StringIO()
+    call_command("open_waiting_submissions", stdout=out)
+    assert out.getvalue() == "Queued 1 sent applications to be opened again.\n"
+    (task,) = DBTaskResult.objects.all()
+    assert task.args_kwargs == {"args": [], "kwargs": {"draft_id": str(draft.pk)}}
+    assert task.task_path == open_submission.module_path

@@ -2,8 +2,10 @@
 
 Each job is idempotent (running it twice on one day does nothing twice) and runs even if an
 earlier one failed; the command fails (non-zero exit, the error mailed to ADMINS) when any did.
-``--forever`` runs them at once and then every day at DAILY_HOUR (UTC): docker-compose's
-`scheduler` service. Without it, run it from cron or a systemd timer. Each run that succeeds
+``--forever`` runs them at once and then every day at DAILY_HOUR (UTC), and between times, every
+five minutes, re-queues the opening of sent applications no worker opened: docker-compose's
+`scheduler` service. Without it, run `daily` from cron or a systemd timer (and
+`open_waiting_submissions` every few minutes). Each run that succeeds
 touches VAR_DIR/daily.ok; ``--check`` (the scheduler's health check) fails unless that happened
 in the last 25 hours.
 """
@@ -21,7 +23,11 @@ from cases.services import purge_pending_deletions
 
 logger = logging.getLogger(__name__)
 
-# (what it is, the command and its arguments)
+# Every few minutes in --forever mode: (what it is, the command and its arguments).
+FREQUENT_JOBS = [("sent applications no worker opened", ["open_waiting_submissions"])]
+FREQUENT_SECONDS = 5 * 60
+
+# Once a day.
 JOBS = [
     ("key rotation and retirement (ADR 0015)", ["keys", "schedule"]),
     ("unsent applications past their time", ["delete_expired_drafts"]),
@@ -54,12 +60,24 @@ class Command(BaseCommand):
         if not forever:
             self.run_jobs()
             return
+        next_daily = time.monotonic()  # at once, then at DAILY_HOUR
         while True:
+            self.run_frequent_jobs()
+            if time.monotonic() >= next_daily:
+                try:
+                    self.run_jobs()
+                except CommandError as exc:
+                    self.stderr.write(str(exc))  # reported; tomorrow's run comes anyway
+                wait = seconds_until_next_run(datetime.now(UTC), settings.DAILY_HOUR)
+                next_daily = time.monotonic() + wait
+            time.sleep(FREQUENT_SECONDS)
+
+    def run_frequent_jobs(self) -> None:
+        for name, command in FREQUENT_JOBS:
             try:
-                self.run_jobs()
-            except CommandError as exc:
-                self.stderr.write(str(exc))  # reported; tomorrow's run comes anyway
-            time.sleep(seconds_until_next_run(datetime.now(UTC), settings.DAILY_HOUR))
+                call_command(*command, stdout=self.stdout, stderr=self.stderr)
+            except Exception:
+                logger.exception("The job %r failed.", name)
 
     def run_jobs(self) -> None:
         failed = []
