@@ -13,7 +13,7 @@ from django.db import connection
 from psycopg import errors
 
 from clemency.security.keys import init_directory
-from tests.clemency.subprocess_env import clean_environ, run_python
+from tests.clemency.subprocess_env import clean_environ, run, run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,3 +144,31 @@ def test_the_public_intake_works_as_its_role(roles, tmp_path):
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {"start": 200, "steps": [302], "sent": 200, "reference": True, "status": 400}
+
+
+def test_the_scheduler_works_as_the_app_role(roles, tmp_path):
+    """docker-compose's scheduler connects as the app role: rotating and retiring keys (which
+    locks the case and draft tables), the sweep of unopened applications and every daily job
+    need nothing more."""
+    app, _intake = roles
+    init_directory(tmp_path / "keys")
+    settings = connection.settings_dict
+    url = f"postgres://{app}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+    env = clean_environ() | {
+        "SITE_ROLE": "staff",
+        "KEY_DIR": str(tmp_path / "keys"),
+        "KEY_RELOAD_SECONDS": "0",
+        "DATABASE_URL": f"{url}/{settings['NAME']}",
+        "VAR_DIR": str(tmp_path),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "INTAKE_PUBLIC_KEY_EXPORT": str(tmp_path / "public" / "intake.pub"),
+    }
+    for command in (
+        ["keys", "schedule", "--now"],
+        ["open_waiting_submissions"],
+        ["daily"],
+    ):
+        result = run(["manage.py", *command], env)
+        assert result.returncode == 0, (command, result.stderr)
+    assert not (tmp_path / "keys" / "intake" / "0001.key").exists()
+    assert (tmp_path / "public" / "intake.pub").read_text().startswith("2:")
