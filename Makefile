@@ -37,20 +37,26 @@ messages: install
 	$(PY) -m clemency.i18n compile
 
 # Always the local SQLite database in development mode, whatever the shell has exported.
-RUN_ENV := DJANGO_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/var/db.sqlite3 KEY_SOURCE=directory KEY_DIR=$(CURDIR)/var/keys
+VAR ?= $(CURDIR)/var
+RUN_ENV := DJANGO_ENV=development VAR_DIR=$(VAR) DATABASE_URL=sqlite:///$(VAR)/db.sqlite3 KEY_SOURCE=directory KEY_DIR=$(VAR)/keys
 
+# The web server and, beside it, the background worker that opens sent applications (and sends
+# what tasks send); Ctrl-C stops both.
 run: install messages
-	mkdir -p var
+	mkdir -p $(VAR)
 	$(RUN_ENV) $(PY) manage.py keys init --if-missing
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
-	@test -s var/demo-password || $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > var/demo-password
-	@chmod 600 var/demo-password
-	$(RUN_ENV) DEMO_PASSWORD="$$(cat var/demo-password)" $(PY) manage.py seed_demo
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@test -s $(VAR)/demo-password || $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > $(VAR)/demo-password
+	@chmod 600 $(VAR)/demo-password
+	$(RUN_ENV) DEMO_PASSWORD="$$(cat $(VAR)/demo-password)" $(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ with the background worker beside it. Ctrl-C stops both."
+	@$(RUN_ENV) $(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Encrypted backups (ADR 0016) of the `make run` site, or of the one the environment names
 # (DATABASE_URL, KEY_DIR, ...): `make backup-key OUT=FILE` once (FILE goes offline), then
-# `make backup` writes var/backups/; `make restore BACKUP=FILE KEY=FILE` into an empty site.
+# `make backup` writes $(VAR)/backups/; `make restore BACKUP=FILE KEY=FILE` into an empty site.
 SITE_ENV = $(if $(DATABASE_URL),,$(RUN_ENV))
 
 backup-key: install
@@ -58,12 +64,11 @@ backup-key: install
 	$(SITE_ENV) $(PY) manage.py keys backup-key --out "$(OUT)"
 
 backup: install
-	mkdir -p var/backups
-	$(SITE_ENV) $(PY) manage.py backup create --output var/backups/pardon-$$(date -u +%Y%m%dT%H%M%SZ).backup
+	$(SITE_ENV) $(PY) manage.py backup create --into $(VAR)/backups
 
 restore: install
 	@test -n "$(BACKUP)" -a -n "$(KEY)" || { echo "usage: make restore BACKUP=FILE KEY=OFFLINE_KEY_FILE" >&2; exit 2; }
-	mkdir -p var
+	mkdir -p $(VAR)
 	$(SITE_ENV) $(PY) manage.py backup restore "$(BACKUP)" --private-key "$(KEY)"
 	$(SITE_ENV) $(PY) manage.py migrate --no-input
 	$(SITE_ENV) $(PY) manage.py keys verify
