@@ -8,12 +8,20 @@ cannot read a backup.
 File layout::
 
     magic "CLMBKUP" | format version (1) | backup id (16) | sealed key length (2) | sealed key
-    | body
+    | Ed25519 signature (64) of everything before it | body
 
 The sealed key is a fresh 32-byte key sealed (sealing.py, HPKE) to the backup public key, bound
 to everything before it. The body is the document format (streaming.py: 64 KiB AES-GCM segments,
 the last one flagged, so that truncation, reordering and splicing fail) with the backup id as
-its case and document id. Its plaintext is a sequence of entries::
+its case and document id.
+
+Encryption to a public key says nothing about who made a file, and a restore runs SQL as the
+owner of the database: so the header is signed with the servers' backup signing key, and the
+reader checks it against the signing public key kept offline with the backup private key before
+anything else. Only the maker of the signature knows the body's key, so the signature on the
+header vouches for the whole file. The offline key file holds both (``OfflineBackupKey``).
+
+The body's plaintext is a sequence of entries::
 
     name length (2) | name (UTF-8) | chunks: length (4) | bytes ... | length 0
     ... | name length 0 (the end)
@@ -21,13 +29,26 @@ its case and document id. Its plaintext is a sequence of entries::
 Entries stream: nothing is held in memory or written to disk unencrypted on the way.
 """
 
+import base64
+import binascii
 import struct
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
-from clemency.security.errors import DecryptionError
-from clemency.security.keys import IntakePrivateKey, IntakePublicKey, random_key
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from clemency.security.errors import DecryptionError, KeyConfigurationError
+from clemency.security.keys import (
+    IntakePrivateKey,
+    IntakePublicKey,
+    parse_private_key,
+    random_key,
+    read_secret_text,
+)
 from clemency.security.sealing import seal_key
 from clemency.security.streaming import SEGMENT_SIZE, DocumentEncryptor, decrypt_stream
 from clemency.security.unsealing import unseal_key
@@ -42,24 +63,102 @@ _READ_SIZE = SEGMENT_SIZE + 16  # one cipher segment
 _MAX_CHUNK = 2**20  # what a reader buffers at most
 
 
+_SIGNATURE_SIZE = 64
+_OFFLINE_PRIVATE = "backup-private-key"
+_OFFLINE_MAKER = "backup-signing-public-key"
+
 BackupPublicKey = IntakePublicKey  # the same kind of HPKE key pair as the intake's
 BackupPrivateKey = IntakePrivateKey
 
 
-def new_backup_key() -> BackupPrivateKey:
-    return BackupPrivateKey.generate()
+@dataclass(frozen=True)
+class OfflineBackupKey:
+    """What is kept off the servers: the private key that opens backups, and the public key
+    that proves the servers made them."""
+
+    private: BackupPrivateKey
+    maker: bytes = field(repr=False)  # Ed25519 public key, raw
+
+    def dumps(self) -> str:
+        private = f"{self.private.version}:{self.private.dumps()}"
+        maker = base64.b64encode(self.maker).decode("ascii")
+        return f"{_OFFLINE_PRIVATE} {private}\n{_OFFLINE_MAKER} {maker}"
+
+    @classmethod
+    def loads(cls, text: str) -> "OfflineBackupKey":
+        lines = dict(line.split(" ", 1) for line in text.strip().splitlines() if " " in line)
+        if set(lines) != {_OFFLINE_PRIVATE, _OFFLINE_MAKER}:
+            raise KeyConfigurationError(
+                f"An offline backup key has two lines, {_OFFLINE_PRIVATE} and {_OFFLINE_MAKER}."
+            )
+        try:
+            maker = base64.b64decode(lines[_OFFLINE_MAKER].strip(), validate=True)
+            Ed25519PublicKey.from_public_bytes(maker)
+        except (binascii.Error, ValueError):
+            raise KeyConfigurationError("The backup signing public key is damaged.") from None
+        return cls(parse_private_key(lines[_OFFLINE_PRIVATE], _OFFLINE_PRIVATE), maker)
+
+
+@dataclass(frozen=True)
+class BackupKeys:
+    """A new backup key set: ``offline`` leaves the servers; the servers keep the public key
+    they encrypt to and the signing key they sign with."""
+
+    offline: OfflineBackupKey
+    public: BackupPublicKey
+    signing: bytes = field(repr=False)  # Ed25519 private key, raw
+
+
+def new_backup_keys() -> BackupKeys:
+    private = BackupPrivateKey.generate()
+    signing = Ed25519PrivateKey.generate()
+    maker = signing.public_key().public_bytes_raw()
+    return BackupKeys(
+        OfflineBackupKey(private, maker), private.public_key(), signing.private_bytes_raw()
+    )
+
+
+def backup_signing_path() -> Path:
+    """The servers' backup signing key: beside the backup public key, in the key directory."""
+    from django.conf import settings
+
+    return Path(settings.BACKUP_PUBLIC_KEY).with_name("backup-signing.key")
+
+
+def load_signing_key(path: Path) -> bytes:
+    try:
+        raw = base64.b64decode(read_secret_text(path).strip(), validate=True)
+        Ed25519PrivateKey.from_private_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise KeyConfigurationError(f"{Path(path).name} is not an Ed25519 key.") from None
+    return raw
+
+
+def load_offline_key(path: Path) -> OfflineBackupKey:
+    return OfflineBackupKey.loads(read_secret_text(path))
+
+
+def _signed_part(raw_id: bytes, sealed: bytes) -> bytes:
+    return _CONTEXT + _HEAD.pack(MAGIC, FORMAT_VERSION, raw_id, len(sealed)) + sealed
 
 
 class BackupWriter:
     """Write entries to ``out``; ``close()`` writes the end and authenticates the whole file."""
 
-    def __init__(self, out: BinaryIO, public_key: BackupPublicKey) -> None:
+    def __init__(self, out: BinaryIO, public_key: BackupPublicKey, *, signing: bytes) -> None:
         self._out = out
         self.backup_id = uuid.uuid4()
         key = random_key()
         placeholder = _HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, 0)
         sealed = seal_key(key, public_key, context=_CONTEXT + placeholder)
-        out.write(_HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, len(sealed)) + sealed)
+        signature = Ed25519PrivateKey.from_private_bytes(signing).sign(
+            _signed_part(self.backup_id.bytes, sealed)
+        )
+        out.write(
+            _HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, len(sealed))
+            + sealed
+            + signature
+        )
         self._encryptor = DocumentEncryptor(
             key, case_id=self.backup_id, document_id=self.backup_id, key_version=0
         )
@@ -119,21 +218,11 @@ class _Plaintext:
             raise DecryptionError("The backup has data after its end.")
 
 
-def backup_id(file: BinaryIO) -> uuid.UUID:
-    """The backup's id, read from its header (no key needed)."""
-    head = file.read(_HEAD.size)
-    if len(head) < _HEAD.size or not head.startswith(MAGIC):
-        raise DecryptionError("This is not a backup file.")
-    file.seek(0)
-    return uuid.UUID(bytes=_HEAD.unpack(head)[2])
-
-
-def read_backup(
-    file: BinaryIO, private_key: BackupPrivateKey
-) -> Iterator[tuple[str, Iterator[bytes]]]:
+def read_backup(file: BinaryIO, offline: OfflineBackupKey) -> Iterator[tuple[str, Iterator[bytes]]]:
     """Yield ``(name, chunks)`` for each entry, in order; read each entry's chunks before
-    asking for the next entry. Raises DecryptionError for another key, damage or truncation,
-    possibly after some entries: only a backup read to its end is whole."""
+    asking for the next entry. Raises DecryptionError for a file the servers did not sign,
+    another key, damage or truncation, possibly after some entries (damage further on is found
+    only there): only a backup read to its end is whole."""
     head = file.read(_HEAD.size)
     if len(head) < _HEAD.size or not head.startswith(MAGIC):
         raise DecryptionError("This is not a backup file.")
@@ -141,8 +230,17 @@ def read_backup(
     if version != FORMAT_VERSION:
         raise DecryptionError("This backup has an unknown format version.")
     sealed = file.read(sealed_size)
+    signature = file.read(_SIGNATURE_SIZE)
+    try:
+        Ed25519PublicKey.from_public_bytes(offline.maker).verify(
+            signature, _signed_part(raw_id, sealed)
+        )
+    except InvalidSignature:
+        raise DecryptionError(
+            "This backup was not made by the servers whose signing key is in the offline key."
+        ) from None
     placeholder = _HEAD.pack(MAGIC, version, raw_id, 0)
-    key = unseal_key(sealed, private_key, context=_CONTEXT + placeholder)
+    key = unseal_key(sealed, offline.private, context=_CONTEXT + placeholder)
     identifier = uuid.UUID(bytes=raw_id)
     body = _Plaintext(
         decrypt_stream(_file_chunks(file), key, case_id=identifier, document_id=identifier)

@@ -501,18 +501,14 @@ def publish_public_key(public: IntakePublicKey, path: Path) -> Path:
     return path
 
 
-def private_key_text(private: IntakePrivateKey) -> str:
-    """A key pair's private key as one line, with its version (``load_private_key`` reads it)."""
-    return f"{private.version}:{private.dumps()}"
+def write_secret_text(text: str, path: Path) -> None:
+    """Write a new file of mode 0600 (FileExistsError if one is there)."""
+    _write_secret_file(Path(path), text)
 
 
-def write_private_key(private: IntakePrivateKey, path: Path) -> None:
-    """Write a key pair's private key to a new file of mode 0600 (FileExistsError if present)."""
-    _write_secret_file(Path(path), private_key_text(private))
-
-
-def load_private_key(path: Path) -> IntakePrivateKey:
-    return parse_private_key(_read_secret_file(Path(path)), Path(path).name)
+def read_secret_text(path: Path) -> str:
+    """Read a file that must be private to its owner (mode 0600)."""
+    return _read_secret_file(Path(path))
 
 
 def parse_private_key(text: str, what: str = "The private key") -> IntakePrivateKey:

@@ -15,7 +15,13 @@ from django.db import connection
 
 from cases.models import Applicant, Case, Document
 from cases.services import case_shred, document_store
-from clemency.security.backup import BackupWriter, new_backup_key, read_backup
+from clemency.security.backup import (
+    BackupKeys,
+    BackupWriter,
+    OfflineBackupKey,
+    new_backup_keys,
+    read_backup,
+)
 from clemency.security.envelope import WrappedKey, unwrap_case_key
 from clemency.security.errors import DecryptionError, SecurityError
 from clemency.security.keys import load_directory, load_public_key
@@ -26,42 +32,55 @@ MARKER = "-".join(["Marker", "Maria", "Lopez"])
 PDF = b"%PDF-1.7\n" + b"rap sheet page\n" * 10_000  # 150,009 bytes: three segments
 
 
-def _written(entries: dict[str, list[bytes]], public_key) -> bytes:
+def _written(entries: dict[str, list[bytes]], made: BackupKeys) -> bytes:
     out = io.BytesIO()
-    writer = BackupWriter(out, public_key)
+    writer = BackupWriter(out, made.public, signing=made.signing)
     for name, chunks in entries.items():
         writer.add(name, chunks)
     writer.close()
     return out.getvalue()
 
 
-def _read(raw: bytes, private_key) -> dict[str, bytes]:
-    return {name: b"".join(chunks) for name, chunks in read_backup(io.BytesIO(raw), private_key)}
+def _read(raw: bytes, offline: OfflineBackupKey) -> dict[str, bytes]:
+    return {name: b"".join(chunks) for name, chunks in read_backup(io.BytesIO(raw), offline)}
 
 
 def test_entries_come_back_as_written_and_nothing_is_readable_in_the_file():
-    private = new_backup_key()
+    made = new_backup_keys()
     big = os.urandom(3 * 1024 * 1024 + 17)  # several segments and several chunks
     entries = {"a.json": [b'{"name": "%s"}' % MARKER.encode()], "big": [big[:5], big[5:]]}
-    raw = _written(entries | {"empty": []}, private.public_key())
-    assert _read(raw, private) == {"a.json": entries["a.json"][0], "big": big, "empty": b""}
+    raw = _written(entries | {"empty": []}, made)
+    offline = OfflineBackupKey.loads(made.offline.dumps())  # as read back from paper
+    assert _read(raw, offline) == {"a.json": entries["a.json"][0], "big": big, "empty": b""}
     assert MARKER.encode() not in raw
     assert b"a.json" not in raw
 
 
 def test_another_key_a_cut_or_a_changed_byte_is_refused():
-    private = new_backup_key()
-    raw = _written({"database.sql": [os.urandom(200_000)]}, private.public_key())
+    made = new_backup_keys()
+    raw = _written({"database.sql": [os.urandom(200_000)]}, made)
     with pytest.raises(DecryptionError):
-        _read(raw, new_backup_key())
+        _read(raw, new_backup_keys().offline)
     for cut in (len(raw) - 1, len(raw) - 70_000, 100):
         with pytest.raises(DecryptionError):
-            _read(raw[:cut], private)
+            _read(raw[:cut], made.offline)
     for position in (10, 200, len(raw) // 2, len(raw) - 1):
         damaged = bytearray(raw)
         damaged[position] ^= 0x01
         with pytest.raises(DecryptionError):
-            _read(bytes(damaged), private)
+            _read(bytes(damaged), made.offline)
+
+
+def test_a_backup_forged_with_the_public_key_is_refused_before_anything_is_read():
+    """The backup public key is not secret. Someone who swaps a stored backup for one they
+    made with it (SQL that the restore would run as the database owner) is stopped by the
+    signature: the file was not made by the servers' signing key."""
+    made = new_backup_keys()
+    forger = new_backup_keys()
+    forged_keys = BackupKeys(made.offline, made.public, forger.signing)
+    forged = _written({"database.sql": [b"\\! touch /tmp/pwned\n"]}, forged_keys)
+    with pytest.raises(DecryptionError, match="not made by the servers"):
+        _read(forged, made.offline)
 
 
 # --- The drill --------------------------------------------------------------------------------
@@ -140,9 +159,8 @@ def test_restore_drill(
     )
     assert run(["manage.py", "keys", "verify"], env).returncode != 0  # no keys: no start
     wrong = tmp_path / "wrong.key"
-    from clemency.security.keys import write_private_key
-
-    write_private_key(new_backup_key(), wrong)
+    wrong.write_text(new_backup_keys().offline.dumps())
+    wrong.chmod(0o600)
     refused = run(["manage.py", "backup", "restore", str(backup), "--private-key", str(wrong)], env)
     assert refused.returncode != 0
     assert "The backup does not open" in refused.stderr

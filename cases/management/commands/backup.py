@@ -33,7 +33,14 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
 from clemency.security import keys
-from clemency.security.backup import BackupWriter, read_backup
+from clemency.security.backup import (
+    BackupWriter,
+    OfflineBackupKey,
+    backup_signing_path,
+    load_offline_key,
+    load_signing_key,
+    read_backup,
+)
 from clemency.security.errors import SecurityError
 from clemency.security.storage import EncryptedDocumentStorage, StorageUnavailable
 
@@ -41,7 +48,7 @@ FORMAT = "clemency-backup/1"
 CHUNK = 1024 * 1024
 # Every table that names a stored object (the objects are backed up with the snapshot).
 OBJECT_TABLES = ("cases_document", "intake_draftdocument")
-PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE, "backup.pub"}
+PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE, "backup.pub"}  # 0644 when restored; the rest 0600
 
 
 class Command(BaseCommand):
@@ -90,9 +97,10 @@ class Command(BaseCommand):
             raise CommandError(f"{target} already exists; not overwritten.")
         try:
             public_key = keys.load_public_key(settings.BACKUP_PUBLIC_KEY)
+            signing = load_signing_key(backup_signing_path())
         except OSError:
             raise CommandError(
-                f"No backup public key at {settings.BACKUP_PUBLIC_KEY}: run `manage.py keys "
+                f"No backup key set beside {settings.BACKUP_PUBLIC_KEY}: run `manage.py keys "
                 "backup-key --out FILE` once and keep FILE offline."
             ) from None
         partial = target.with_name(f".{target.name}.partial")
@@ -101,7 +109,7 @@ class Command(BaseCommand):
             with os.fdopen(
                 os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
             ) as out:
-                writer = BackupWriter(out, public_key)
+                writer = BackupWriter(out, public_key, signing=signing)
                 manifest["backup_id"] = str(writer.backup_id)
                 manifest["keys"] = self._add_keys(writer)
                 manifest |= self._add_database_and_objects(writer)
@@ -198,18 +206,18 @@ class Command(BaseCommand):
     def do_restore(self, *, file: str, private_key: str, **options) -> None:
         try:
             if private_key == "-":  # e.g. `docker compose run -T ... --private-key - < KEY`
-                private = keys.parse_private_key(sys.stdin.read())
+                offline = OfflineBackupKey.loads(sys.stdin.read())
             else:
-                private = keys.load_private_key(private_key)
+                offline = load_offline_key(private_key)
         except OSError as exc:
-            raise CommandError(f"Cannot read the backup private key: {exc}") from None
+            raise CommandError(f"Cannot read the offline backup key: {exc}") from None
         directory = Path(settings.KEY_DIR)
         if directory.exists() and any(directory.iterdir()):
             raise CommandError(f"KEY_DIR {directory} is not empty: restore into a new one.")
         self._check_empty_database()
         manifest, restored, keys_written, sqlite_copy = None, 0, 0, None
         with open(file, "rb") as backup:
-            for name, chunks in read_backup(backup, private):
+            for name, chunks in read_backup(backup, offline):
                 if name.startswith("keys/"):
                     _restore_key(directory, name.removeprefix("keys/"), b"".join(chunks))
                     keys_written += 1

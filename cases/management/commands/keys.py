@@ -20,6 +20,7 @@ manage.py keys backup-key --out FILE
                                  it offline; "-" prints it), the public key to BACKUP_PUBLIC_KEY
 """
 
+import base64
 import time
 
 from django.apps import apps
@@ -30,7 +31,7 @@ from django.db import connection, transaction
 from cases.models import Case, Document
 from cases.services import purge_pending_deletions
 from clemency.security import keys
-from clemency.security.backup import new_backup_key
+from clemency.security.backup import backup_signing_path, new_backup_keys
 from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
@@ -106,34 +107,35 @@ class Command(BaseCommand):
             self.stdout.write(f"Published intake public key {public.version} to {export}.")
 
     def do_backup_key(self, *, out: str, **options) -> None:
-        """The backup private key is written once, to ``out``, and never kept here: backups
-        (ADR 0016) can be made on the servers but read only where that file is taken."""
+        """The backup key set (ADR 0016): the offline key (the private key that opens backups
+        and the public key that proves who made them) is written once, to ``out``, and never
+        kept here; the servers keep the public key and the signing key."""
         public_path = settings.BACKUP_PUBLIC_KEY
-        if public_path.exists():
+        signing_path = backup_signing_path()
+        if public_path.exists() or signing_path.exists():
             raise CommandError(
-                f"{public_path} already exists: backups are encrypted to it. Delete it first to "
-                "replace the backup key (older backups still need the old private key)."
+                f"{public_path} already exists: backups are encrypted to it. Delete it and "
+                f"{signing_path.name} first to replace the backup key (older backups still need "
+                "the old offline key)."
             )
-        private = new_backup_key()
-        if out == "-":  # e.g. `docker compose run --rm scheduler ... --out - > offline.key`
-            keys.publish_public_key(private.public_key(), public_path)
-            self.stdout.write(keys.private_key_text(private))
-            self.stderr.write(
-                f"Printed the backup private key; the public key is in {public_path}. Keep the "
-                "printed key offline: without it no backup can be restored; with it, every "
-                "backup can be read."
-            )
-            return
-        try:
-            keys.write_private_key(private, out)
-        except FileExistsError:
-            raise CommandError(f"{out} already exists; not overwritten.") from None
-        keys.publish_public_key(private.public_key(), public_path)
-        self.stdout.write(
-            f"Wrote the backup private key to {out} (mode 0600) and the public key to "
-            f"{public_path}. Move {out} off this machine now (print it, or a drive kept in a "
-            "safe): without it no backup can be restored; with it, every backup can be read."
+        made = new_backup_keys()
+        text = made.offline.dumps()
+        if out != "-":
+            try:
+                keys.write_secret_text(text, out)
+            except FileExistsError:
+                raise CommandError(f"{out} already exists; not overwritten.") from None
+        keys.write_secret_text(base64.b64encode(made.signing).decode("ascii"), signing_path)
+        keys.publish_public_key(made.public, public_path)
+        warning = (
+            "Keep it off this machine (print it, or a drive kept in a safe): without it no "
+            "backup can be restored; with it, every backup can be read."
         )
+        if out == "-":  # e.g. `docker compose run --rm -T scheduler ... --out - > backup.key`
+            self.stdout.write(text)
+            self.stderr.write(f"Printed the offline backup key. {warning}")
+        else:
+            self.stdout.write(f"Wrote the offline backup key to {out} (mode 0600). {warning}")
 
     def do_rotate(self, *, retire: int | None, **options) -> None:
         directory = self._directory()
