@@ -323,3 +323,27 @@ def test_the_schedule_waits_before_retiring_an_intake_key(own_keys, settings, ca
     out = capsys.readouterr().out
     assert "older intake keys [1] are retired at the next run" in out
     assert intake_key_path(own_keys, 1).exists()
+
+
+def test_an_export_that_failed_is_written_again_before_an_old_key_is_retired(
+    own_keys, settings, tmp_path, capsys
+):
+    """If the intake site's copy of the public key could not be replaced, it still seals to the
+    old key: that key must not be destroyed until the copy is current."""
+    from clemency.security.keys import load_public_key
+
+    export = tmp_path / "public" / "intake.pub"
+    settings.INTAKE_PUBLIC_KEY_EXPORT = str(export)
+    call_command("keys", "init", "--if-missing")
+    stale = export.read_text()
+    settings.KEY_RELOAD_SECONDS = 3600
+    call_command("keys", "schedule", "--now")
+    export.write_text(stale)  # as if the copy had failed
+    an_hour_ago = time.time() - 3 * 3600
+    os.utime(own_keys / "intake.pub", (an_hour_ago, an_hour_ago))
+    call_command("keys", "schedule")
+    out = capsys.readouterr().out
+    assert "Published intake public key 2" in out
+    assert "older intake keys [1] are retired at the next run" in out
+    assert intake_key_path(own_keys, 1).exists()
+    assert load_public_key(export).version == 2

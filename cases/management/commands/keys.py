@@ -22,6 +22,7 @@ manage.py keys backup-key --out FILE
 
 import base64
 import time
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -201,6 +202,7 @@ class Command(BaseCommand):
         """The intake key pair: a new one is kept, then published (the intake seals to it within
         KEY_RELOAD_SECONDS); an older private key goes once no intake process can still seal to
         it and every submission sealed to it has been opened."""
+        self._export_public_key()  # again, in case an earlier run could not
         published = get_provider().intake_public_key().version
         age = time.time() - keys.intake_key_created(directory, published)
         if age >= due:
@@ -211,7 +213,12 @@ class Command(BaseCommand):
             published = new.version
             self.stdout.write(f"Added intake key version {published} and published it.")
         older = [v for v in get_provider().intake_private_versions() if v < published]
-        since = time.time() - (directory / keys.PUBLIC_KEY_FILE).stat().st_mtime
+        # Since when the intake can have read it: the later of the two copies (the export is
+        # what a separate intake site reads).
+        copies = [directory / keys.PUBLIC_KEY_FILE]
+        if settings.INTAKE_PUBLIC_KEY_EXPORT:
+            copies.append(Path(settings.INTAKE_PUBLIC_KEY_EXPORT))
+        since = time.time() - max(path.stat().st_mtime for path in copies)
         if not older:
             self.stdout.write(
                 f"Intake keys: nothing due; key {published} is {age / 86400:.1f} days old."
