@@ -41,6 +41,7 @@ from clemency.security.blind_index import (
     normalize_a_number,
     normalize_surname_dob,
 )
+from clemency.security.keylock import using_keys
 from clemency.security.provider import get_provider
 from clemency.security.storage import (
     EncryptedDocumentStorage,
@@ -79,11 +80,12 @@ def case_create(
     case = Case(id=case_id or uuid.uuid4())
     if reference:
         case.reference = reference
-    if data_key is None:
-        casekeys.issue_case_key(case)
-    else:
-        casekeys.adopt_case_key(case, data_key)
     with transaction.atomic():
+        using_keys()  # the KEK it is wrapped under is not retired before this commits
+        if data_key is None:
+            casekeys.issue_case_key(case)
+        else:
+            casekeys.adopt_case_key(case, data_key)
         case.save(force_insert=True)
         record("case.created", actor=actor, case_id=case.pk)
     return case

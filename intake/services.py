@@ -24,6 +24,7 @@ from clemency.common.status import InfoItem, PublicStage
 from clemency.references import is_reference, new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
+from clemency.security.keylock import using_keys
 from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
 from intake import steps, throttle, uploads
 from intake.models import Draft, DraftDocument, default_expiry
@@ -108,6 +109,7 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
         if locked.is_submitted:
             raise IntakeError(_("This application has already been sent."))
         drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)  # the right key?
+        using_keys()  # the intake key it is sealed to is not retired before this commits
         locked.sealed_key = drafts.seal_for_staff(dek, draft_id=locked.pk)
         locked.locator = locked.code_wrapped_key = None
         locked.submitted_at = timezone.now()

@@ -1,3 +1,4 @@
+import io
 import os
 import time
 
@@ -347,3 +348,52 @@ def test_an_export_that_failed_is_written_again_before_an_old_key_is_retired(
     assert "older intake keys [1] are retired at the next run" in out
     assert intake_key_path(own_keys, 1).exists()
     assert load_public_key(export).version == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_in_flight_keeps_its_intake_key(own_keys, monkeypatch, settings):
+    """The race the schedule must not lose: an application is sealed to intake key 1 and its
+    transaction is still open (waiting for an Argon2 turn, say) while `keys schedule` retires
+    key 1. The retirement waits for it, sees it and keeps the key."""
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite lets one writer in at a time")
+    import threading
+
+    from intake import services as intake_services
+    from intake.services import draft_save_step, draft_start
+    from tests.sql import in_thread, waiting_on_a_lock
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker
+    draft, dek, _code = draft_start(language="en")
+    draft_save_step(draft=draft, dek=dek, step="applicant", data={"legal_name": MARKER})
+    sealed, carry_on = threading.Event(), threading.Event()
+    real_make_password = intake_services.make_password
+
+    def slow_make_password(value):  # runs after sealing, inside the submit's transaction
+        sealed.set()
+        assert carry_on.wait(30)
+        return real_make_password(value)
+
+    monkeypatch.setattr(intake_services, "make_password", slow_make_password)
+    results = {}
+    submit = in_thread(lambda: intake_services.draft_submit(draft=draft, dek=dek), results, "sent")
+    assert sealed.wait(30)
+    out, err = io.StringIO(), io.StringIO()
+    schedule = in_thread(
+        lambda: call_command("keys", "schedule", "--now", stdout=out, stderr=err), results, "run"
+    )
+    deadline = time.monotonic() + 10
+    while not waiting_on_a_lock():  # the retirement waits for the submission
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert intake_key_path(own_keys, 1).exists()
+    carry_on.set()
+    submit.join(30)
+    schedule.join(30)
+    assert not isinstance(results["sent"], Exception), results["sent"]
+    assert results["run"] is None, results["run"]
+    assert "1 sent applications sealed to intake key 1 are not opened yet" in err.getvalue()
+    assert intake_key_path(own_keys, 1).exists()
+    from cases.opening import case_open_submission
+
+    assert case_open_submission(draft_id=draft.pk) is not None  # and it opens

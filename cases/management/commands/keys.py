@@ -27,7 +27,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 
 from cases.models import Case, Document
 from cases.services import purge_pending_deletions
@@ -37,6 +37,7 @@ from clemency.security.casekeys import case_key, key_scope, rewrap
 from clemency.security.errors import SecurityError
 from clemency.security.fields import EncryptedField
 from clemency.security.init_keys import ensure_key_set
+from clemency.security.keylock import retiring_keys, using_keys
 from clemency.security.provider import forget_provider, get_provider
 from clemency.security.sealing import sealed_header
 from clemency.security.storage import EncryptedDocumentStorage
@@ -161,10 +162,7 @@ class Command(BaseCommand):
             )
         self.do_rewrap()  # case keys wrapped under the old KEK meanwhile
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # No case key can be written while we count and delete.
-                with connection.cursor() as cursor:
-                    cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
+            retiring_keys()  # no case key can be wrapped while we count and delete
             in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
             if in_use:
                 raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
@@ -234,10 +232,7 @@ class Command(BaseCommand):
 
     def _retire_intake_key(self, directory, version: int) -> None:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # No submission can be sealed or opened while we count and delete.
-                with connection.cursor() as cursor:
-                    cursor.execute("LOCK TABLE intake_draft IN SHARE ROW EXCLUSIVE MODE")
+            retiring_keys()  # no application can be sealed while we count and delete
             waiting = sum(
                 sealed_header(bytes(sealed)).key_version == version
                 for sealed in Draft.objects.filter(sealed_key__isnull=False)
@@ -259,6 +254,7 @@ class Command(BaseCommand):
         done = 0
         while True:
             with transaction.atomic(), key_scope():
+                using_keys()
                 batch = list(
                     Case.objects.select_for_update()
                     .filter(wrapped_key__isnull=False)
