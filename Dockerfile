@@ -26,11 +26,11 @@ RUN python -c "from clemency.security.keys import init_directory; init_directory
     sh -c "python -m clemency.i18n compile && python manage.py collectstatic --no-input" \
     && rm -rf /tmp/build-keys /tmp/build.sqlite3 \
     && useradd --system --uid 10001 --home-dir /app app \
-    && mkdir -p /app/var /keys /public /backups \
-    && chown app /app/var /keys /public /backups \
-    && chmod 700 /keys /backups
-# /keys, /public and /backups are volumes in docker-compose.yml: a new volume takes its owner
-# and mode from here.
+    && mkdir -p /app/var /keys /public /backup-keys /backups \
+    && chown app /app/var /keys /public /backup-keys /backups \
+    && chmod 700 /keys /backup-keys /backups
+# /keys, /public, /backup-keys and /backups are volumes in docker-compose.yml: a new volume
+# takes its owner and mode from here.
 
 USER app
 EXPOSE 8000

@@ -510,6 +510,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
         "django.security": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # The scheduled jobs (manage.py daily): a failure there is someone's problem.
+        "clemency.jobs": {"handlers": ["console", "mail_admins"], "propagate": False},
         # django-axes says "signed in" and "cleaned up" at INFO on every sign-in.
         "axes": {"level": "WARNING"},
     },

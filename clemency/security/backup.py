@@ -8,7 +8,7 @@ cannot read a backup.
 File layout::
 
     magic "CLMBKUP" | format version (1) | backup id (16) | sealed key length (2) | sealed key
-    | Ed25519 signature (64) of everything before it | body
+    | body | Ed25519 signature (64) of the SHA-256 of everything before it
 
 The sealed key is a fresh 32-byte key sealed (sealing.py, HPKE) to the backup public key, bound
 to everything before it. The body is the document format (streaming.py: 64 KiB AES-GCM segments,
@@ -16,10 +16,10 @@ the last one flagged, so that truncation, reordering and splicing fail) with the
 its case and document id.
 
 Encryption to a public key says nothing about who made a file, and a restore runs SQL as the
-owner of the database: so the header is signed with the servers' backup signing key, and the
-reader checks it against the signing public key kept offline with the backup private key before
-anything else. Only the maker of the signature knows the body's key, so the signature on the
-header vouches for the whole file. The offline key file holds both (``OfflineBackupKey``).
+owner of the database: so the whole file is signed with the servers' backup signing key, and the
+reader checks the signature, against the public key kept offline with the backup private key
+(``OfflineBackupKey``), over the whole file before it decrypts or yields a byte. A damaged, cut
+or forged backup is therefore refused before anything is restored.
 
 The body's plaintext is a sequence of entries::
 
@@ -31,6 +31,9 @@ Entries stream: nothing is held in memory or written to disk unencrypted on the 
 
 import base64
 import binascii
+import hashlib
+import io
+import itertools
 import struct
 import uuid
 from collections.abc import Iterable, Iterator
@@ -138,44 +141,54 @@ def load_offline_key(path: Path) -> OfflineBackupKey:
     return OfflineBackupKey.loads(read_secret_text(path))
 
 
-def _signed_part(raw_id: bytes, sealed: bytes) -> bytes:
-    return _CONTEXT + _HEAD.pack(MAGIC, FORMAT_VERSION, raw_id, len(sealed)) + sealed
+def _digest_to_sign(digest: bytes) -> bytes:
+    return _CONTEXT + b"sha256|" + digest
+
+
+class _Hashing:
+    """Writes through to ``out`` and hashes what it writes."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.hash = out, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.hash.update(data)
+        self.out.write(data)
 
 
 class BackupWriter:
-    """Write entries to ``out``; ``close()`` writes the end and authenticates the whole file."""
+    """Write entries to ``out``; ``close()`` writes the end and signs the whole file."""
 
     def __init__(self, out: BinaryIO, public_key: BackupPublicKey, *, signing: bytes) -> None:
-        self._out = out
+        self._signing = Ed25519PrivateKey.from_private_bytes(signing)
+        self._out = _Hashing(out)
         self.backup_id = uuid.uuid4()
         key = random_key()
         placeholder = _HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, 0)
         sealed = seal_key(key, public_key, context=_CONTEXT + placeholder)
-        signature = Ed25519PrivateKey.from_private_bytes(signing).sign(
-            _signed_part(self.backup_id.bytes, sealed)
-        )
-        out.write(
-            _HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, len(sealed))
-            + sealed
-            + signature
+        self._out.write(
+            _HEAD.pack(MAGIC, FORMAT_VERSION, self.backup_id.bytes, len(sealed)) + sealed
         )
         self._encryptor = DocumentEncryptor(
             key, case_id=self.backup_id, document_id=self.backup_id, key_version=0
         )
-        out.write(self._encryptor.header)
+        self._out.write(self._encryptor.header)
 
     def _write(self, plaintext: bytes) -> None:
         if sealed := self._encryptor.update(plaintext):
             self._out.write(sealed)
 
     def add(self, name: str, chunks: Iterable[bytes]) -> int:
-        """Add one entry from ``chunks``; returns its size in bytes."""
+        """Add one entry from ``chunks``; returns its size in bytes. If the first chunk cannot
+        be had (a stored object deleted meanwhile: FileNotFoundError), nothing is written."""
         encoded = name.encode("utf-8")
         if not 0 < len(encoded) < 2**16:
             raise ValueError("An entry's name must be 1 to 65535 bytes.")
+        iterator = iter(chunks)
+        first = next(iterator, b"")
         self._write(_NAME.pack(len(encoded)) + encoded)
         size = 0
-        for chunk in chunks:
+        for chunk in itertools.chain([first], iterator):
             for start in range(0, len(chunk), _MAX_CHUNK):
                 piece = chunk[start : start + _MAX_CHUNK]
                 self._write(_CHUNK.pack(len(piece)))
@@ -187,10 +200,16 @@ class BackupWriter:
     def close(self) -> None:
         self._write(_NAME.pack(0))
         self._out.write(self._encryptor.finalize())
+        signature = self._signing.sign(_digest_to_sign(self._out.hash.digest()))
+        self._out.out.write(signature)
 
 
-def _file_chunks(file: BinaryIO) -> Iterator[bytes]:
-    while chunk := file.read(_READ_SIZE):
+def _file_chunks(file: BinaryIO, end: int) -> Iterator[bytes]:
+    """The file's bytes from where it stands up to ``end``."""
+    while (left := end - file.tell()) > 0:
+        chunk = file.read(min(_READ_SIZE, left))
+        if not chunk:
+            return
         yield chunk
 
 
@@ -218,32 +237,47 @@ class _Plaintext:
             raise DecryptionError("The backup has data after its end.")
 
 
+def _verify(file: BinaryIO, maker: bytes) -> int:
+    """Check the signature over the whole file; returns where the signed part ends."""
+    end = file.seek(0, io.SEEK_END) - _SIGNATURE_SIZE
+    if end < _HEAD.size:
+        raise DecryptionError("This is not a backup file.")
+    file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in _file_chunks(file, end):
+        digest.update(chunk)
+    signature = file.read(_SIGNATURE_SIZE)
+    try:
+        Ed25519PublicKey.from_public_bytes(maker).verify(
+            signature, _digest_to_sign(digest.digest())
+        )
+    except InvalidSignature:
+        raise DecryptionError(
+            "This backup is damaged, cut short, or was not made by the servers whose signing "
+            "key is in the offline key."
+        ) from None
+    file.seek(0)
+    return end
+
+
 def read_backup(file: BinaryIO, offline: OfflineBackupKey) -> Iterator[tuple[str, Iterator[bytes]]]:
     """Yield ``(name, chunks)`` for each entry, in order; read each entry's chunks before
-    asking for the next entry. Raises DecryptionError for a file the servers did not sign,
-    another key, damage or truncation, possibly after some entries (damage further on is found
-    only there): only a backup read to its end is whole."""
+    asking for the next entry. ``file`` must be seekable: the whole file's signature is checked
+    (one read through it) before anything is decrypted or yielded, so a damaged, cut or forged
+    backup raises DecryptionError before its first entry."""
+    end = _verify(file, offline.maker)
     head = file.read(_HEAD.size)
-    if len(head) < _HEAD.size or not head.startswith(MAGIC):
+    if not head.startswith(MAGIC):
         raise DecryptionError("This is not a backup file.")
     _magic, version, raw_id, sealed_size = _HEAD.unpack(head)
     if version != FORMAT_VERSION:
         raise DecryptionError("This backup has an unknown format version.")
     sealed = file.read(sealed_size)
-    signature = file.read(_SIGNATURE_SIZE)
-    try:
-        Ed25519PublicKey.from_public_bytes(offline.maker).verify(
-            signature, _signed_part(raw_id, sealed)
-        )
-    except InvalidSignature:
-        raise DecryptionError(
-            "This backup was not made by the servers whose signing key is in the offline key."
-        ) from None
     placeholder = _HEAD.pack(MAGIC, version, raw_id, 0)
     key = unseal_key(sealed, offline.private, context=_CONTEXT + placeholder)
     identifier = uuid.UUID(bytes=raw_id)
     body = _Plaintext(
-        decrypt_stream(_file_chunks(file), key, case_id=identifier, document_id=identifier)
+        decrypt_stream(_file_chunks(file, end), key, case_id=identifier, document_id=identifier)
     )
     while True:
         (name_size,) = _NAME.unpack(body.read(_NAME.size))

@@ -50,7 +50,10 @@ def test_the_health_check_wants_a_successful_run_within_25_hours(own_keys, setti
         call_command("daily", "--check")
 
 
-def test_a_failed_job_does_not_stop_the_others_and_fails_the_run(own_keys, monkeypatch):
+def test_a_failed_job_does_not_stop_the_others_and_fails_the_run(
+    own_keys, monkeypatch, settings, mailoutbox
+):
+    settings.ADMINS = ["ops@example.org"]
     monkeypatch.setattr(
         "cases.management.commands.daily.JOBS", [("broken", ["audit", "no-such"]), *JOBS]
     )
@@ -58,6 +61,8 @@ def test_a_failed_job_does_not_stop_the_others_and_fails_the_run(own_keys, monke
     with pytest.raises(CommandError, match=r"Daily jobs failed: broken\."):
         call_command("daily", stdout=out, stderr=io.StringIO())
     assert "The audit chain holds" in out.getvalue()  # the jobs after it ran
+    (mail,) = mailoutbox  # the admins hear of it
+    assert "The daily job 'broken' failed." in mail.subject
 
 
 def test_objects_of_shredded_cases_left_undeleted_fail_the_run(own_keys, monkeypatch):

@@ -294,7 +294,7 @@ def test_only_the_key_writers_can_change_the_keys_and_the_intake_sees_only_the_p
         "scheduler": ["keys:/keys", "intake-public:/public"],
         "staff": ["keys:/keys:ro"],
         "worker": ["keys:/keys:ro"],
-        "backup": ["keys:/keys:ro", "backups:/backups"],
+        "backup": ["keys:/keys:ro", "backup-keys:/backup-keys", "backups:/backups"],
         "intake": ["intake-public:/public:ro"],
     }
     for name in APP_SERVICES:
@@ -311,9 +311,13 @@ def test_only_the_key_writers_can_change_the_keys_and_the_intake_sees_only_the_p
         intake["environment"]["SECRET_KEY_FILE"]
         != SERVICES["staff"]["environment"]["SECRET_KEY_FILE"]
     )
+    # Only the backup service can sign backups.
+    assert SERVICES["backup"]["environment"]["BACKUP_PUBLIC_KEY"] == "/backup-keys/backup.pub"
+    for name in ("staff", "worker", "scheduler", "intake", "migrate"):
+        assert "BACKUP_PUBLIC_KEY" not in SERVICES[name]["environment"]
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "chown app /app/var /keys /public /backups" in dockerfile
-    assert "chmod 700 /keys /backups" in dockerfile
+    assert "chown app /app/var /keys /public /backup-keys /backups" in dockerfile
+    assert "chmod 700 /keys /backup-keys /backups" in dockerfile
 
 
 def test_the_proxy_serves_both_sites_from_the_tested_configuration(tmp_path):

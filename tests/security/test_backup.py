@@ -71,6 +71,17 @@ def test_another_key_a_cut_or_a_changed_byte_is_refused():
             _read(bytes(damaged), made.offline)
 
 
+def test_damage_anywhere_is_found_before_the_first_entry():
+    """The restore acts on entries as they come: a damaged or cut file must be refused before
+    the first one, wherever the damage is."""
+    made = new_backup_keys()
+    raw = _written({"keys/kek/0001.key": [b"k"], "database.sql": [os.urandom(300_000)]}, made)
+    for damaged in (raw[:-1], raw[:-100_000], raw[:-100] + bytes(100)):
+        entries = read_backup(io.BytesIO(damaged), made.offline)
+        with pytest.raises(DecryptionError):
+            next(entries)
+
+
 def test_a_backup_forged_with_the_public_key_is_refused_before_anything_is_read():
     """The backup public key is not secret. Someone who swaps a stored backup for one they
     made with it (SQL that the restore would run as the database owner) is stopped by the
@@ -310,3 +321,46 @@ def test_backups_into_a_directory_are_named_by_time_and_old_ones_deleted(
     assert recent.name in names
     with pytest.raises(CommandError, match="--keep-days goes with --into"):
         call_command("backup", "create", "--output", str(tmp_path / "x"), "--keep-days", "3")
+
+
+def _offline_key(tmp_path):
+    call_command("keys", "backup-key", "--out", str(tmp_path / "offline.key"), stdout=io.StringIO())
+    return OfflineBackupKey.loads((tmp_path / "offline.key").read_text())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_object_deleted_after_the_snapshot_leaves_a_whole_backup(
+    migrated_rows, own_keys, tmp_path
+):
+    """A shred or a removed file between the snapshot and the copy of its object: the backup
+    says so and stays readable to its end."""
+    offline = _offline_key(tmp_path)
+    cases = [ApplicantFactory().case for _ in range(2)]
+    documents = [
+        document_store(case=case, actor=None, kind="rap_sheet", content=PDF) for case in cases
+    ]
+    from clemency.security.storage import EncryptedDocumentStorage
+
+    EncryptedDocumentStorage().delete(documents[0].object_name)
+    out = io.StringIO()
+    call_command("backup", "create", "--output", str(tmp_path / "b"), stdout=out)
+    assert "1 stored documents" in out.getvalue()
+    assert "1 objects were deleted meanwhile" in out.getvalue()
+    with (tmp_path / "b").open("rb") as backup:
+        names = [name for name, _chunks in read_backup(backup, offline)]
+    assert f"objects/{documents[1].object_name}" in names
+    assert names[-1] == "manifest.json"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_whose_keys_do_not_open_its_rows_is_refused(migrated_rows, own_keys, tmp_path):
+    _offline_key(tmp_path)
+    ApplicantFactory()  # wrapped under KEK 1
+    from clemency.security.keys import add_kek, kek_path
+
+    add_kek(own_keys)
+    kek_path(own_keys, 1).unlink()  # as a retirement racing the backup would have left it
+    with pytest.raises(CommandError, match=r"needs key files that are gone \(kek/0001.key\)"):
+        call_command("backup", "create", "--output", str(tmp_path / "b"))
+    assert not (tmp_path / "b").exists()
+    assert not list(tmp_path.glob(".b.partial"))

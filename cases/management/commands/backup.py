@@ -42,6 +42,8 @@ from clemency.security.backup import (
     read_backup,
 )
 from clemency.security.errors import SecurityError
+from clemency.security.keylock import using_keys
+from clemency.security.sealing import sealed_header
 from clemency.security.storage import EncryptedDocumentStorage, StorageUnavailable
 
 FORMAT = "clemency-backup/1"
@@ -111,8 +113,7 @@ class Command(BaseCommand):
             ) as out:
                 writer = BackupWriter(out, public_key, signing=signing)
                 manifest["backup_id"] = str(writer.backup_id)
-                manifest["keys"] = self._add_keys(writer)
-                manifest |= self._add_database_and_objects(writer)
+                manifest |= self._add_database_keys_and_objects(writer)
                 writer.add("manifest.json", [json.dumps(manifest).encode()])
                 writer.close()
                 out.flush()
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             f"Backup {manifest['backup_id']} written to {target}: {manifest['tables']} tables, "
             f"{manifest['objects']} stored documents, {len(manifest['keys'])} key files"
             + (
-                f"; {missing} objects were already deleted (shredded meanwhile)."
+                f"; {missing} objects were deleted meanwhile (a shred, a removed file)."
                 if missing
                 else "."
             )
@@ -141,7 +142,9 @@ class Command(BaseCommand):
                 path.unlink()
                 self.stdout.write(f"Deleted {path.name} (older than {keep_days} days).")
 
-    def _add_keys(self, writer: BackupWriter) -> list[str]:
+    def _add_keys(self, writer: BackupWriter, needed: set[str]) -> list[str]:
+        """The key directory as it is now; ``needed`` (key files the snapshot's rows need) must
+        all be there."""
         directory = Path(settings.KEY_DIR)
         names = []
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
@@ -150,33 +153,51 @@ class Command(BaseCommand):
                 continue  # a public key being replaced
             writer.add(f"keys/{name}", [path.read_bytes()])
             names.append(name)
+        present = set(names)
+        if "intake.key" in present:  # an older key set's single intake key is version 1
+            present.add(keys.intake_key_path(Path(), 1).as_posix())
+        if missing := needed - present:
+            raise CommandError(
+                f"The snapshot needs key files that are gone ({', '.join(sorted(missing))}); "
+                "run the backup again."
+            )
         return names
 
-    def _add_database_and_objects(self, writer: BackupWriter) -> dict:
+    def _add_database_keys_and_objects(self, writer: BackupWriter) -> dict:
+        """The database snapshot, then the keys it needs (read while no key can be retired),
+        then the objects it refers to."""
         if connection.vendor == "postgresql":
             with transaction.atomic(), connection.cursor() as cursor:
-                # One snapshot for the dump and the list of objects: what the dump refers to.
+                # One snapshot for the dump, the keys it needs and the objects it refers to.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                using_keys()  # no key is retired until this backup has read the key set
                 cursor.execute("SELECT pg_export_snapshot()")
                 (snapshot,) = cursor.fetchone()
                 writer.add("database.sql", self._pg_dump(snapshot))
+                key_files = self._add_keys(writer, _needed_key_files(cursor))
                 names = _object_names(cursor)
                 tables = len(connection.introspection.table_names(cursor))
         elif connection.vendor == "sqlite":
-            with tempfile.TemporaryDirectory() as private:  # mode 0700
-                copy = Path(private) / "db.sqlite3"
-                with connection.cursor():
-                    source = connection.connection
-                    with sqlite3.connect(copy) as target:
-                        source.backup(target)
-                with open(copy, "rb") as file:
-                    writer.add("database.sqlite3", iter(lambda: file.read(CHUNK), b""))
-                with sqlite3.connect(copy) as copied:
-                    cursor = copied.cursor()
-                    names = _object_names(cursor)
-                    tables = copied.execute(
-                        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                    ).fetchone()[0]
+            # A consistent copy in memory: never an unencrypted file on disk.
+            with connection.cursor():
+                data = connection.connection.serialize()
+            writer.add(
+                "database.sqlite3", [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+            )
+            copy = sqlite3.connect(":memory:")
+            try:
+                # Read in memory: bytes 18 and 19 of the header say "WAL", which a database in
+                # memory cannot be; 1 and 1 say "rollback journal", the same data.
+                copy.deserialize(data[:18] + b"\x01\x01" + data[20:])
+                del data
+                cursor = copy.cursor()
+                key_files = self._add_keys(writer, _needed_key_files(cursor))
+                names = _object_names(cursor)
+                tables = copy.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()[0]
+            finally:
+                copy.close()
         else:
             raise CommandError(f"Backups of {connection.vendor} databases are not supported.")
         storage = EncryptedDocumentStorage()
@@ -186,11 +207,12 @@ class Command(BaseCommand):
                 writer.add(f"objects/{name}", storage.ciphertext(name))
                 stored += 1
             except FileNotFoundError:
-                missing += 1
+                missing += 1  # deleted since the snapshot (a shred, a removed file)
         return {
             "database": connection.vendor,
             "migrations": MigrationRecorder.Migration.objects.count(),
             "tables": tables,
+            "keys": key_files,
             "objects": stored,
             "objects_missing": missing,
         }
@@ -215,31 +237,45 @@ class Command(BaseCommand):
         if directory.exists() and any(directory.iterdir()):
             raise CommandError(f"KEY_DIR {directory} is not empty: restore into a new one.")
         self._check_empty_database()
-        manifest, restored, keys_written, sqlite_copy = None, 0, 0, None
-        with open(file, "rb") as backup:
-            for name, chunks in read_backup(backup, offline):
-                if name.startswith("keys/"):
-                    _restore_key(directory, name.removeprefix("keys/"), b"".join(chunks))
-                    keys_written += 1
-                elif name == "database.sql":
-                    self._psql(chunks)
-                elif name == "database.sqlite3":
-                    sqlite_copy = self._sqlite(chunks)
-                elif name.startswith("objects/"):
-                    EncryptedDocumentStorage().restore_ciphertext(
-                        name.removeprefix("objects/"), chunks
-                    )
-                    restored += 1
-                elif name == "manifest.json":
-                    manifest = json.loads(b"".join(chunks))
-                else:
-                    raise CommandError(f"The backup holds an unknown entry {name!r}.")
-        if sqlite_copy is not None:  # kept only now that the whole file is authenticated
-            sqlite_copy.replace(settings.DATABASES["default"]["NAME"])
-        if manifest is None or manifest.get("format") != FORMAT:
-            raise CommandError("The backup has no manifest of a known format.")
-        if restored != manifest["objects"] or keys_written != len(manifest["keys"]):
-            raise CommandError("The backup holds fewer entries than its manifest lists.")
+        manifest, restored, keys_written, started = None, 0, 0, False
+        sqlite_copy = _sqlite_partial() if connection.vendor == "sqlite" else None
+        try:
+            # read_backup checks the whole file's signature before the first entry: nothing
+            # is written from a damaged, cut or forged backup.
+            with open(file, "rb") as backup:
+                for name, chunks in read_backup(backup, offline):
+                    started = True
+                    if name.startswith("keys/"):
+                        _restore_key(directory, name.removeprefix("keys/"), b"".join(chunks))
+                        keys_written += 1
+                    elif name == "database.sql":
+                        self._psql(chunks)
+                    elif name == "database.sqlite3":
+                        self._sqlite(chunks, sqlite_copy)
+                    elif name.startswith("objects/"):
+                        EncryptedDocumentStorage().restore_ciphertext(
+                            name.removeprefix("objects/"), chunks
+                        )
+                        restored += 1
+                    elif name == "manifest.json":
+                        manifest = json.loads(b"".join(chunks))
+                    else:
+                        raise CommandError(f"The backup holds an unknown entry {name!r}.")
+            if manifest is None or manifest.get("format") != FORMAT:
+                raise CommandError("The backup has no manifest of a known format.")
+            if restored != manifest["objects"] or keys_written != len(manifest["keys"]):
+                raise CommandError("The backup holds fewer entries than its manifest lists.")
+            if sqlite_copy is not None:
+                sqlite_copy.replace(settings.DATABASES["default"]["NAME"])
+        except BaseException:
+            if sqlite_copy is not None:
+                sqlite_copy.unlink(missing_ok=True)
+            if started:
+                self.stderr.write(
+                    "The restore did not finish: drop the database, empty KEY_DIR and the "
+                    "restored objects before trying again."
+                )
+            raise
         self.stdout.write(
             f"Restored backup {manifest['backup_id']} of {manifest['created']}: the database, "
             f"{keys_written} key files and {restored} stored documents. Next: `migrate`, "
@@ -266,20 +302,28 @@ class Command(BaseCommand):
                 raise
             process.stdin.close()
 
-    def _sqlite(self, chunks: Iterator[bytes]) -> Path:
+    def _sqlite(self, chunks: Iterator[bytes], partial: Path) -> None:
         connection.close()
-        target = Path(settings.DATABASES["default"]["NAME"])
-        partial = target.with_name(f".{target.name}.restoring")
-        try:
-            with os.fdopen(
-                os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
-            ) as out:
-                for chunk in chunks:
-                    out.write(chunk)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        return partial
+        with open(partial, "xb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+
+
+def _sqlite_partial() -> Path:
+    target = Path(settings.DATABASES["default"]["NAME"])
+    return target.with_name(f".{target.name}.restoring")
+
+
+def _needed_key_files(cursor) -> set[str]:
+    """The key files the snapshot's rows need: every KEK a live case key is wrapped under, and
+    every intake key an unopened application is sealed to."""
+    cursor.execute("SELECT DISTINCT kek_version FROM cases_case WHERE wrapped_key IS NOT NULL")
+    needed = {keys.kek_path(Path(), version).as_posix() for (version,) in cursor.fetchall()}
+    cursor.execute("SELECT sealed_key FROM intake_draft WHERE sealed_key IS NOT NULL")
+    for (sealed,) in cursor.fetchall():
+        version = sealed_header(bytes(sealed)).key_version
+        needed.add(keys.intake_key_path(Path(), version).as_posix())
+    return needed
 
 
 def _object_names(cursor) -> list[str]:

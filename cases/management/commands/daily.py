@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.services import purge_pending_deletions
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("clemency.jobs")  # errors are mailed to ADMINS (settings.LOGGING)
 
 # Every few minutes in --forever mode: (what it is, the command and its arguments).
 FREQUENT_JOBS = [("sent applications no worker opened", ["open_waiting_submissions"])]

@@ -175,7 +175,9 @@ class Command(BaseCommand):
         every older one that nothing needs once every process has had time to load the newer
         one. Idempotent: run it daily (the worker's schedule, cron or a systemd timer)."""
         directory = self._directory()
-        due = 0 if now else settings.KEK_ROTATION_DAYS * 86400
+        # An hour's slack: a daily run that starts a few minutes earlier than last week's must
+        # not put the rotation, and so every shred's finality, off by a day.
+        due = 0 if now else settings.KEK_ROTATION_DAYS * 86400 - 3600
         self._schedule_keks(directory, due)
         self._schedule_intake_keys(directory, due)
 

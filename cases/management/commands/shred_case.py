@@ -39,6 +39,8 @@ def final_by() -> str:
         )
     due = datetime.fromtimestamp(destroyed_by(settings.KEY_DIR, settings.KEK_ROTATION_DAYS), tz=UTC)
     return (
-        "Copies of its key in the database's old rows, WAL and backups become unreadable when "
-        f"`keys schedule` (daily) has replaced today's keys: final by {due:%Y-%m-%d}."
+        "Copies of its key in the database's old rows and WAL become unreadable when `keys "
+        f"schedule` (daily) has replaced today's keys: by {due:%Y-%m-%d}, unless a sent "
+        "application still waits to be opened then (the run says so). Backups taken before "
+        "today keep it until they are deleted (BACKUP_KEEP_DAYS)."
     )
