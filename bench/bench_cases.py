@@ -22,7 +22,7 @@ from django.test.utils import override_settings
 from django.urls import include, path
 from django.utils import timezone
 
-from bench.timing import measure, sign_in
+from bench.timing import measure_pair, sign_in
 from cases.models import OPEN_STATES, Case, CaseUserObjectPermission, State, Urgency
 from cases.views import PAGE_SIZE
 from clemency.accounts.models import User
@@ -31,9 +31,10 @@ from clemency.accounts.roles import Role
 TITLE = "Case pipeline"
 DESCRIPTION = """
 Django test client (full middleware, session, templates, translations), median of 50 requests
-after 5 warm-up requests. The database holds the given number of cases over every state, 30% of
-them assigned to one of 50 volunteer attorneys (each assignment is two django-guardian object
-permission rows); the measured attorney holds 1/50 of the assigned cases. **Ours**: the staff
+after 5 warm-up requests, ours and bare taking turns request by request (so that both meet the
+same load on a shared machine). The database holds the given number of cases over every state,
+30% of them assigned to one of 50 volunteer attorneys (each assignment is two django-guardian
+object permission rows); the measured attorney holds 1/50 of the assigned cases. **Ours**: the staff
 pipeline (`/cases/`: role check, counts per state, filter form, paginated queue of open cases by
 urgency then age) and the attorney's `/cases/mine/` (the same one-query visibility rule as every
 case list). **Bare**: a plain view with the same queryset, order and paginator, no permission
@@ -144,8 +145,11 @@ def run() -> list[dict]:
                 client = Client(HTTP_HOST="127.0.0.1")
                 sign_in(client, user)
                 assert client.get(ours).status_code == 200
-                ours_result = measure(lambda c=client, u=ours: c.get(u), repeat=REPEAT)
-                bare_result = measure(lambda c=client, u=bare: c.get(u), repeat=REPEAT)
+                ours_result, bare_result = measure_pair(
+                    lambda c=client, u=ours: c.get(u),
+                    lambda c=client, u=bare: c.get(u),
+                    repeat=REPEAT,
+                )
                 ratio = float(ours_result["median ms"]) / float(bare_result["median ms"])
                 rows.append(
                     {

@@ -26,6 +26,35 @@ def measure(call: Callable[[], object], *, repeat: int, warmup: int = 5) -> dict
     }
 
 
+def measure_pair(
+    first: Callable[[], object], second: Callable[[], object], *, repeat: int, warmup: int = 5
+) -> tuple[dict, dict]:
+    """``measure`` for two calls taking turns, one request of each at a time: on a shared
+    machine, both then meet the same load, and their ratio is steady from run to run."""
+    for _ in range(warmup):
+        first()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for call, times in zip((first, second), samples, strict=True):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+    results = []
+    for call, times in zip((first, second), samples, strict=True):
+        times.sort()
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        results.append(
+            {
+                "median ms": f"{statistics.median(times):.2f}",
+                "p95 ms": f"{times[int(len(times) * 0.95) - 1]:.2f}",
+                "queries": len(queries),
+            }
+        )
+    return results[0], results[1]
+
+
 def sign_in(client, user) -> str:
     """Sign `user` in on the test client as after a real sign-in: password and second factor
     (a confirmed authenticator app is made for them). Returns the session key."""

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import State, Urgency
+from cases.models import OPEN_STATES, State, Urgency
 from cases.workflow import volunteer_attorneys
 from clemency.common.counties import NEW_YORK_COUNTIES
 
@@ -84,6 +84,18 @@ class PipelineFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return queryset if self.form.cleaned_data.get("state") else queryset.open()
+
+    def states_alone(self) -> list[str] | None:
+        """The states the queue is made of when nothing but the state chooses it (every other
+        filter empty or left out): the page then knows the queue's length from its counts per
+        state, without counting the cases again. None when another filter narrows the queue."""
+        if not self.is_bound:
+            return None
+        self.form.is_valid()  # cleaned as for ``qs``: the values it could not use are left out
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in self.filters if name != "state"):
+            return None
+        return [data["state"]] if data.get("state") else list(OPEN_STATES)
 
     @property
     def ignored(self) -> list[str]:
