@@ -173,3 +173,43 @@ class ScreeningForm(forms.Form):
 class UrgencyForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     reason = _reason()
+
+
+SHRED_REASON_CHOICES = [
+    ("retention", _("Its time to be kept is over")),
+    ("request", _("The applicant asked for their data to be erased")),
+    ("duplicate", _("It duplicates another case")),
+    ("test", _("It was made for a test")),
+]
+
+
+class ShredForm(forms.Form):
+    """Erasing a case cannot be undone: the coordinator types its reference to confirm."""
+
+    reason = forms.ChoiceField(
+        label=_("Why is it erased?"),
+        choices=SHRED_REASON_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose one of the options.")},
+    )
+    reference = forms.CharField(
+        label=_("Type the case's reference to confirm"),
+        max_length=32,
+        error_messages={"required": _("Type the reference to confirm.")},
+    )
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["reference"].help_text = _("It is %(reference)s.") % {
+            "reference": case.reference
+        }
+        self.fields["reference"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "dir": "ltr"}
+        )
+
+    def clean_reference(self) -> str:
+        typed = "".join(self.cleaned_data["reference"].split()).upper()
+        if typed != self.case.reference:
+            raise forms.ValidationError(_("That is not this case's reference. Nothing was erased."))
+        return typed

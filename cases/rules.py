@@ -107,6 +107,17 @@ def may_draft(case, user) -> bool:
     )
 
 
+def may_shred(case, user) -> bool:
+    """Retention (DESIGN.md §2, §4.5): a coordinator erases a closed case."""
+    # "closed" is State.CLOSED (models.py imports this module, not the other way round).
+    return holds(user, COORDINATE) and case.state == "closed" and not case.is_shredded
+
+
+def may_see_tombstone(user) -> bool:
+    """What is left of a shredded case (reference, dates, state: no personal data)."""
+    return coordinates(user)
+
+
 def may_see_duplicates(case, user) -> bool:
     return sees_all(user)
 
@@ -133,12 +144,14 @@ class CaseRights:
 
     screen: bool
     upload_kinds: list
+    shred: bool
 
 
 def rights(case, user) -> CaseRights:
     return CaseRights(
         screen=may_screen(case, user),
         upload_kinds=upload_kinds(case, user),
+        shred=may_shred(case, user),
     )
 
 

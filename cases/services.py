@@ -9,7 +9,8 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ from cases.publication import publish_status
 from clemency.audit.log import record
 from clemency.common import filetypes
 from clemency.common.text import clean_file_name
-from clemency.security import casekeys
+from clemency.security import casekeys, keys
 from clemency.security.blind_index import (
     IndexKind,
     blind_index,
@@ -312,6 +313,27 @@ def document_read(*, document: Document, actor) -> Iterator[bytes]:
 
 
 SHRED_REASONS = {"retention", "request", "duplicate", "test"}
+
+
+@dataclass(frozen=True)
+class ShredFinality:
+    """Whether the old copies of a shredded case's key (dead rows, WAL) can still be opened."""
+
+    final: bool
+    by: date | None  # when not final yet: the day by which `keys schedule` makes it so
+
+
+def shred_finality(shredded_at: datetime) -> ShredFinality | None:
+    """From the key directory (ADR 0015): final once every key that existed when the case was
+    shredded is destroyed; else by when the schedule destroys the keys there now. None with
+    keys from the environment, which are rotated by hand."""
+    if settings.KEY_SOURCE != "directory":
+        return None
+    directory = settings.KEY_DIR
+    if keys.oldest_key_made(directory) > shredded_at.timestamp():
+        return ShredFinality(final=True, by=None)
+    by = datetime.fromtimestamp(keys.destroyed_by(directory, settings.KEK_ROTATION_DAYS), tz=UTC)
+    return ShredFinality(final=False, by=by.date())
 
 
 def case_shred(*, case: Case, actor, reason: str) -> None:

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<uuid:case_id>/notes/", views.case_note, name="case-note"),
     path("<uuid:case_id>/screening/", views.case_screening, name="case-screening"),
     path("<uuid:case_id>/urgency/", views.case_urgency, name="case-urgency"),
+    path("<uuid:case_id>/erase/", views.case_shred, name="case-shred"),
+    path("<uuid:case_id>/erased/", views.case_tombstone, name="tombstone"),
     path("<uuid:case_id>/documents/", views.document_upload, name="document-upload"),
     path(
         "<uuid:case_id>/documents/<uuid:document_id>/",

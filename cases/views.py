@@ -331,6 +331,7 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "duplicates": list(services.possible_duplicates(case, user)),
             "actions": actions,
             "blocked": blocked,
+            "can": can,
             "upload_form": forms.UploadForm(kinds=can.upload_kinds) if can.upload_kinds else None,
             "max_upload_mb": settings.CASE_MAX_UPLOAD_MB,
             "note_form": note_form or forms.NoteForm(),
@@ -388,6 +389,52 @@ def _action_page(
         "cases/action.html",
         {"case": case, "action": action, "form": form, "conflict": conflict, "still": still},
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_shred(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Erase a closed case for good (retention, or the applicant's request): a coordinator,
+    after typing its reference. What remains is its tombstone."""
+    case = case_for(request.user, case_id)
+    rules.require(rules.may_shred(case, request.user))
+    form = forms.ShredForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_shred(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Case %(reference)s is erased.") % {"reference": case.reference},
+            )
+            return redirect("cases:tombstone", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "cases/shred.html",
+        {"case": case, "form": form, "keep_days": settings.BACKUP_KEEP_DAYS},
+        status=status,
+    )
+
+
+@require_safe
+def case_tombstone(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """What is left of a shredded case, and whether its erasure is final yet (ADR 0015)."""
+    if not rules.may_see_tombstone(request.user):
+        raise Http404
+    case = Case.objects.filter(pk=case_id, shredded_at__isnull=False).first()
+    if case is None:
+        raise Http404
+    return render(
+        request,
+        "cases/tombstone.html",
+        {
+            "case": case,
+            "finality": services.shred_finality(case.shredded_at),
+            "keep_days": settings.BACKUP_KEEP_DAYS,
+        },
     )
 
 

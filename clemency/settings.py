@@ -339,6 +339,9 @@ INTAKE_PUBLIC_KEY_EXPORT = env_str("INTAKE_PUBLIC_KEY_EXPORT", "")
 # Backups are encrypted to this public key; its private key is kept offline (`manage.py keys
 # backup-key`, ADR 0016).
 BACKUP_PUBLIC_KEY = Path(env_str("BACKUP_PUBLIC_KEY", str(KEY_DIR / "backup.pub")))
+# How long backups are kept (`backup create --keep-days`; docker-compose passes the same
+# variable): a shredded case stays in older backups this long (SECURITY.md).
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 30)
 # `manage.py daily --forever` (docker-compose's scheduler) runs the daily jobs at this hour, UTC.
 DAILY_HOUR = env_int("DAILY_HOUR", 3)
 

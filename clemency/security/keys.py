@@ -446,6 +446,17 @@ def destroyed_by(directory: Path, rotation_days: int) -> float:
     return newest + (rotation_days + 1) * 86400
 
 
+def oldest_key_made(directory: Path) -> float:
+    """When the oldest KEK or intake private key still in the directory was made: every key
+    made before then is destroyed."""
+    directory = Path(directory)
+    provider = load_directory(directory)
+    return min(
+        [kek_created(directory, version) for version in provider.kek_versions()]
+        + [intake_key_created(directory, v) for v in provider.intake_private_versions()]
+    )
+
+
 def add_missing(directory: Path) -> list[Path]:
     """Bring a key set made by an older release up to date: add the audit key, move the single
     intake private key into the versioned layout, write the public key with its version.

@@ -1,7 +1,7 @@
 """Encrypted backups of the database, the key set and the stored documents (ADR 0016).
 
 manage.py backup create --output FILE
-manage.py backup create --into DIRECTORY [--keep-days N]
+manage.py backup create --into DIRECTORY [--keep-days N]   (N: BACKUP_KEEP_DAYS, 30)
     As the owner of the tables (it reads every one): one file, encrypted to BACKUP_PUBLIC_KEY,
     holding a consistent snapshot of the database, the key directory and the ciphertext of
     every document the snapshot refers to. Nothing is written to disk unencrypted on the way.
@@ -63,7 +63,9 @@ class Command(BaseCommand):
         where.add_argument("--output", help="the new backup file")
         where.add_argument("--into", help="a directory: the file is named by the time")
         create.add_argument(
-            "--keep-days", type=int, help="with --into: then delete backups older than this"
+            "--keep-days",
+            type=int,
+            help="with --into: then delete backups older than this (default BACKUP_KEEP_DAYS)",
         )
         restore = sub.add_parser("restore", help="restore a backup into empty targets")
         restore.add_argument("file")
@@ -92,6 +94,7 @@ class Command(BaseCommand):
         if keep_days is not None and (into is None or keep_days < 1):
             raise CommandError("--keep-days goes with --into and is at least 1.")
         if into is not None:
+            keep_days = keep_days or settings.BACKUP_KEEP_DAYS
             Path(into).mkdir(mode=0o700, parents=True, exist_ok=True)
             output = str(Path(into) / f"pardon-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup")
         target = Path(output)

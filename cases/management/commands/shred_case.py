@@ -1,13 +1,9 @@
 """Erase a case for good: manage.py shred_case REFERENCE --reason retention"""
 
-from datetime import UTC, datetime
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
-from cases.services import SHRED_REASONS, CaseError, case_shred
-from clemency.security.keys import destroyed_by
+from cases.services import SHRED_REASONS, CaseError, case_shred, shred_finality
 
 
 class Command(BaseCommand):
@@ -27,20 +23,21 @@ class Command(BaseCommand):
         except CaseError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Shredded {case.reference}; a tombstone remains.")
-        self.stdout.write(final_by())
+        case.refresh_from_db()
+        self.stdout.write(final_by(case.shredded_at))
 
 
-def final_by() -> str:
+def final_by(shredded_at) -> str:
     """When the shred becomes final: every key that could open the case key is destroyed."""
-    if settings.KEY_SOURCE != "directory":
+    finality = shred_finality(shredded_at)
+    if finality is None:
         return (
             "Copies of its key in the database's old rows, WAL and backups stay readable until "
             "the KEKs and intake private keys held today are replaced and deleted by hand."
         )
-    due = datetime.fromtimestamp(destroyed_by(settings.KEY_DIR, settings.KEK_ROTATION_DAYS), tz=UTC)
     return (
         "Copies of its key in the database's old rows and WAL become unreadable when `keys "
-        f"schedule` (daily) has replaced today's keys: by {due:%Y-%m-%d}, unless a sent "
+        f"schedule` (daily) has replaced today's keys: by {finality.by:%Y-%m-%d}, unless a sent "
         "application still waits to be opened then (the run says so). Backups taken before "
         "today keep it until they are deleted (BACKUP_KEEP_DAYS)."
     )
