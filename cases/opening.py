@@ -126,6 +126,17 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
     return case
 
 
+WAIT_WARNING = timedelta(minutes=5)
+
+
+def waiting_to_be_opened(*, waited: timedelta = WAIT_WARNING) -> int:
+    """How many sent applications have waited longer than ``waited`` to become cases: more
+    than none means no worker is opening them (staff pages say so)."""
+    return Draft.objects.filter(
+        submitted_at__lt=timezone.now() - waited, opened_at__isnull=True
+    ).count()
+
+
 def enqueue_waiting_submissions(*, waited: timedelta = timedelta(minutes=10)) -> int:
     """Queue the opening again for every sent application still sealed after ``waited`` with no
     opening task waiting or lately started; returns how many.

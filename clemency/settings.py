@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clemency.context_processors.sites",
+                *([] if PUBLIC_ONLY else ["cases.context_processors.waiting_submissions"]),
             ],
         },
     },

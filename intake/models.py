@@ -66,6 +66,14 @@ class Draft(models.Model):
                 name="submitted_drafts_are_sealed",
             )
         ]
+        indexes = [
+            # Sent, not yet opened: the staff pages' warning and the sweep that re-queues them.
+            models.Index(
+                fields=["submitted_at"],
+                name="draft_waiting_to_be_opened",
+                condition=models.Q(submitted_at__isnull=False, opened_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"application {self.reference or self.pk}"
