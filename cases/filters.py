@@ -2,6 +2,7 @@
 the page, while the others still apply; with no state chosen, the queue shows the open cases."""
 
 import html
+from datetime import timedelta
 
 import django_filters
 from django import forms
@@ -71,12 +72,29 @@ class PipelineFilter(django_filters.FilterSet):
         empty_label=ANY,
         widget=Select,
     )
+    due_within = django_filters.ChoiceFilter(
+        label=_("Next deadline within"),
+        choices=[(7, _("7 days")), (14, _("14 days")), (30, _("30 days"))],
+        method="filter_due_within",
+        empty_label=ANY,
+        widget=Select,
+    )
     overdue = django_filters.BooleanFilter(
         label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
 
     class Meta:
         form = FilterForm
+
+    def filter_due_within(self, queryset, name, value):
+        """Open cases whose next deadline is from today to ``value`` days on (overdue ones
+        have their own filter)."""
+        if not value:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            next_deadline__gte=today, next_deadline__lte=today + timedelta(days=int(value))
+        )
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(next_deadline__lt=timezone.localdate()) if value else queryset

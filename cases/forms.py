@@ -6,7 +6,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cases.models import ClosureReason, FilingChannel, Outcome, State, Urgency
+from cases.models import (
+    ClosureReason,
+    DeadlineKind,
+    DeadlineOutcome,
+    FilingChannel,
+    Outcome,
+    State,
+    Urgency,
+)
 from cases.workflow import SCREENING_QUESTIONS, open_cases_by_attorney, volunteer_attorneys
 from clemency.common.forms import TextField, date_field
 from clemency.common.status import InfoItem
@@ -213,3 +221,43 @@ class ShredForm(forms.Form):
         if typed != self.case.reference:
             raise forms.ValidationError(_("That is not this case's reference. Nothing was erased."))
         return typed
+
+
+class DeadlineForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is due"), choices=DeadlineKind.choices)
+    due_on = date_field(_("Date"), required=True)
+    note = TextField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        help_text=_("For example the court, or what is due. Kept encrypted."),
+    )
+
+
+class DeadlineChangeForm(forms.Form):
+    """Either a new date (and why), or an outcome that closes the deadline."""
+
+    due_on = date_field(_("New date"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Or close it"),
+        choices=[("", _("Keep it open")), *DeadlineOutcome.choices],
+        required=False,
+    )
+    reason = _reason(_("Why"), required=False)
+
+    def __init__(self, *args, deadline, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.fields["due_on"].initial = deadline.due_on
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("outcome"):
+            return data
+        if not data.get("due_on") or data["due_on"] == self.deadline.due_on:
+            raise forms.ValidationError(_("Give a new date, or choose how it was closed."))
+        if not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Please give a reason."))
+        return data

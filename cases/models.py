@@ -36,6 +36,28 @@ class Urgency(models.TextChoices):
     P4 = "P4", _("P4: other")
 
 
+class DeadlineKind(models.TextChoices):
+    HEARING = "hearing", pgettext_lazy("deadline", "immigration hearing")
+    CHECK_IN = "check_in", pgettext_lazy("deadline", "ICE check-in")
+    REMOVAL = "removal", pgettext_lazy("deadline", "removal date")
+    INFO_DUE = "info_due", pgettext_lazy("deadline", "information due")
+    DRAFT_DUE = "draft_due", pgettext_lazy("deadline", "draft due")
+    FILING = "filing", pgettext_lazy("deadline", "filing target")
+    CUSTOM = "custom", pgettext_lazy("deadline", "other")
+
+
+class DeadlineSource(models.TextChoices):
+    APPLICATION = "application", pgettext_lazy("deadline source", "from the application")
+    WORKFLOW = "workflow", pgettext_lazy("deadline source", "set by the workflow")
+    STAFF = "staff", pgettext_lazy("deadline source", "added by hand")
+
+
+class DeadlineOutcome(models.TextChoices):
+    MET = "met", pgettext_lazy("deadline", "met")
+    CANCELLED = "cancelled", pgettext_lazy("deadline", "no longer applies")
+    MISSED = "missed", pgettext_lazy("deadline", "missed")
+
+
 class State(models.TextChoices):
     """DESIGN.md §6."""
 
@@ -144,7 +166,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P4, db_index=True
     )
+    # The earliest open Deadline (cases/deadlines.py keeps these two in step with them).
     next_deadline = models.DateField(_("next deadline"), null=True, blank=True)
+    next_deadline_kind = models.CharField(
+        _("next deadline is"), max_length=12, choices=DeadlineKind.choices, blank=True
+    )
     language = models.CharField(_("language"), max_length=8, default="en")
     assigned_attorney = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -238,8 +264,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def language_name(self) -> str:
         return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
-    # --- Transitions (DESIGN.md §6). They only set fields; cases/services.py saves, records
-    # the CaseEvent and the audit entry, and grants or revokes attorneys' permissions.
+    # --- Transitions (DESIGN.md §6). They only set fields; cases/workflow.py saves, records
+    # the CaseEvent and the audit entry, grants or revokes attorneys' permissions, and opens or
+    # closes the deadlines that come with the step (cases/deadlines.py).
 
     def _entered(self) -> None:
         self.state_changed_at = timezone.now()
@@ -249,14 +276,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self._entered()
 
     @transition(state, source=State.REVIEW, target=State.NEEDS_INFO, permission=rules.may_screen)
-    def request_info(self, *, items: list[str], deadline: date) -> None:
+    def request_info(self, *, items: list[str]) -> None:
         self._entered()
-        self.info_requested, self.next_deadline = list(items), deadline
+        self.info_requested = list(items)
 
     @transition(state, source=State.NEEDS_INFO, target=State.REVIEW, permission=rules.may_screen)
     def resume_review(self) -> None:
         self._entered()
-        self.info_requested, self.next_deadline = [], None
+        self.info_requested = []
 
     @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=rules.may_screen)
     def accept(self) -> None:
@@ -277,7 +304,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def close(self, *, closure_reason: str) -> None:
         self._entered()
-        self.closure_reason, self.next_deadline, self.info_requested = closure_reason, None, []
+        self.closure_reason, self.info_requested = closure_reason, []
         self.assigned_attorney = None
 
     @transition(state, source=State.CLOSED, target=State.REVIEW, permission=rules.may_coordinate)
@@ -295,9 +322,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=rules.may_coordinate,
         conditions=[has_attorney],
     )
-    def assign(self, *, deadline: date | None) -> None:
+    def assign(self) -> None:
         self._entered()
-        self.next_deadline = deadline
 
     @transition(
         state,
@@ -314,7 +340,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def release(self) -> None:
         self._entered()
-        self.assigned_attorney, self.next_deadline = None, None
+        self.assigned_attorney = None
 
     @transition(
         state,
@@ -341,14 +367,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def submit(self, *, filed_on: date, channel: str) -> None:
         self._entered()
-        self.filed_on, self.filing_channel, self.next_deadline = filed_on, channel, None
+        self.filed_on, self.filing_channel = filed_on, channel
 
     @transition(
         state, source=State.SUBMITTED, target=State.DECIDED, permission=rules.may_coordinate
     )
     def decide(self, *, outcome: str, decided_on: date) -> None:
         self._entered()
-        self.outcome, self.decided_on, self.next_deadline = outcome, decided_on, None
+        self.outcome, self.decided_on = outcome, decided_on
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -494,6 +520,48 @@ class Note(CasePart):
 
     def __str__(self) -> str:
         return f"note {self.pk}"
+
+
+class Deadline(CasePart):
+    """A date that matters to the case: what it is, where it came from, whether it is met.
+    The kind and the date are plain (metadata, like the case's state); what staff write about
+    it is encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("what"), max_length=12, choices=DeadlineKind.choices)
+    due_on = models.DateField(_("date"))
+    source = models.CharField(_("from"), max_length=12, choices=DeadlineSource.choices)
+    note = EncryptedTextField(_("note"), null=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=DeadlineOutcome.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_on", "created_at"]
+        indexes = [
+            # Open deadlines by date: the calendar, "due within", overdue, reminders.
+            models.Index(
+                fields=["due_on", "case"],
+                name="open_deadline_by_date",
+                condition=models.Q(closed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on < timezone.localdate()
 
 
 class CaseEvent(CasePart):

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cases import deadlines
 from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
@@ -89,6 +90,7 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
                 convicted_on=_date(item.get("date")),
                 sentence=item.get("sentence") or None,
             )
+        deadlines.from_answers(case, answers)  # a hearing, an ICE check-in
         surname = person.get("surname") or (person.get("legal_name") or "").split(" ")[-1]
         case_set_identity_indexes(
             case=case,

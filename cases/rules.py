@@ -107,6 +107,11 @@ def may_draft(case, user) -> bool:
     )
 
 
+def may_manage_deadlines(case, user) -> bool:
+    """Staff, coordinators, and the attorney assigned to the case."""
+    return may_screen(case, user) or may_draft(case, user)
+
+
 def may_shred(case, user) -> bool:
     """Retention (DESIGN.md §2, §4.5): a coordinator erases a closed case."""
     # "closed" is State.CLOSED (models.py imports this module, not the other way round).
@@ -145,6 +150,7 @@ class CaseRights:
     screen: bool
     upload_kinds: list
     shred: bool
+    deadlines: bool
 
 
 def rights(case, user) -> CaseRights:
@@ -152,6 +158,7 @@ def rights(case, user) -> CaseRights:
         screen=may_screen(case, user),
         upload_kinds=upload_kinds(case, user),
         shred=may_shred(case, user),
+        deadlines=may_manage_deadlines(case, user),
     )
 
 

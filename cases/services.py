@@ -26,6 +26,7 @@ from cases.models import (
     CaseEvent,
     CaseUserObjectPermission,
     Conviction,
+    Deadline,
     Document,
     Note,
     PendingDeletion,
@@ -357,19 +358,23 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
         locked.documents.all().delete()
         Applicant.objects.filter(case=locked).delete()
         # Every other part goes too, readable or not: what is left is the tombstone alone.
-        for part in (Conviction, Note, CaseEvent, Screening, CaseUserObjectPermission):
+        parts = (Conviction, Note, CaseEvent, Screening, Deadline, CaseUserObjectPermission)
+        for part in parts:
             field = "content_object" if part is CaseUserObjectPermission else "case"
             part.objects.filter(**{field: locked}).delete()
         locked.blind_indexes.all().delete()
         casekeys.shred(locked)
         locked.shredded_at = timezone.now()
         locked.info_requested, locked.client_signed_off_on = [], None
+        locked.next_deadline, locked.next_deadline_kind = None, ""
         locked.save(
             update_fields=[
                 "wrapped_key",
                 "shredded_at",
                 "info_requested",
                 "client_signed_off_on",
+                "next_deadline",
+                "next_deadline_kind",
                 "updated_at",
             ]
         )

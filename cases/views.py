@@ -9,6 +9,7 @@ POST; its GET is a confirmation page.
 import functools
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,7 +28,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cases import forms, rules, services, uploads, workflow
 from cases.filters import PipelineFilter
-from cases.models import NEXT_STEP, Case, State, has_attorney, has_client_sign_off
+from cases.models import (
+    NEXT_STEP,
+    Case,
+    Deadline,
+    DeadlineKind,
+    State,
+    has_attorney,
+    has_client_sign_off,
+)
 from cases.services import CaseConflict, CaseError, CaseForbidden
 from clemency.audit.log import record
 from clemency.common import filetypes
@@ -127,6 +136,9 @@ ACTIONS: dict[str, Action] = {
 OTHER_EVENTS = {
     "urgency_set": gettext_lazy("Urgency changed"),
     "screening_updated": gettext_lazy("Screening checklist saved"),
+    "deadline_added": gettext_lazy("Deadline added"),
+    "deadline_changed": gettext_lazy("Deadline moved"),
+    "deadline_closed": gettext_lazy("Deadline closed"),
 }
 
 
@@ -187,6 +199,7 @@ ROW_FIELDS = (
     "state_changed_at",
     "urgency",
     "next_deadline",
+    "next_deadline_kind",
     "language",
     "assigned_attorney__email",
 )
@@ -198,6 +211,7 @@ def _rows(cases) -> list[dict]:
     states = {value: str(label) for value, label in State.choices}
     languages = {code: str(name) for code, name in settings.LANGUAGES}
     steps = {state: str(text) for state, text in NEXT_STEP.items()}
+    kinds = {value: str(label) for value, label in DeadlineKind.choices}
     now, today = timezone.now(), timezone.localdate()
     return [
         {
@@ -209,6 +223,7 @@ def _rows(cases) -> list[dict]:
             "deadline": date_format(case.next_deadline, "SHORT_DATE_FORMAT")
             if case.next_deadline
             else "—",
+            "deadline_kind": kinds.get(case.next_deadline_kind, ""),
             "overdue": case.next_deadline is not None and case.next_deadline < today,
             "language": languages.get(case.language, case.language),
             "attorney": case.assigned_attorney.email if case.assigned_attorney else "—",
@@ -279,6 +294,38 @@ def coordination(request: HttpRequest) -> HttpResponse:
     )
 
 
+CALENDAR_WEEKS = 8
+
+
+@require_safe
+@workspace(rules.coordinates)
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The coming weeks' open deadlines across cases, week by week, by reference (never by
+    name); overdue ones first."""
+    today = timezone.localdate()
+    until = today + timedelta(weeks=CALENDAR_WEEKS)
+    live = Case.objects.visible_to(request.user).live()
+    due = (
+        Deadline.objects.filter(case__in=live, closed_at__isnull=True, due_on__lte=until)
+        .select_related("case")
+        .only("kind", "due_on", "case__reference", "case__urgency")
+        .order_by("due_on", "case__urgency")
+    )
+    weeks: dict[date, list] = {}
+    overdue = []
+    for deadline in due:
+        if deadline.due_on < today:
+            overdue.append(deadline)
+        else:
+            monday = deadline.due_on - timedelta(days=deadline.due_on.weekday())
+            weeks.setdefault(monday, []).append(deadline)
+    return render(
+        request,
+        "cases/calendar.html",
+        {"overdue": overdue, "weeks": sorted(weeks.items()), "until": until},
+    )
+
+
 @require_safe
 @workspace(rules.has_own_cases)
 def my_cases(request: HttpRequest) -> HttpResponse:
@@ -295,7 +342,9 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     return _case_page(request, case_for(request.user, case_id))
 
 
-def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) -> HttpResponse:
+def _case_page(
+    request, case, *, note_form=None, urgency_form=None, deadline_form=None, status=200
+) -> HttpResponse:
     """The case page; forms given back (with their errors and what was typed) replace the empty
     ones."""
     user = request.user
@@ -337,6 +386,10 @@ def _case_page(request, case, *, note_form=None, urgency_form=None, status=200) 
             "note_form": note_form or forms.NoteForm(),
             "screening_form": screening_form,
             "urgency_form": urgency_form,
+            "deadlines": list(case.deadlines.filter(closed_at__isnull=True)),
+            "deadline_form": (deadline_form or forms.DeadlineForm(prefix="deadline"))
+            if can.deadlines
+            else None,
         },
         status=status,
     )
@@ -424,7 +477,8 @@ def case_tombstone(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """What is left of a shredded case, and whether its erasure is final yet (ADR 0015)."""
     if not rules.may_see_tombstone(request.user):
         raise Http404
-    case = Case.objects.filter(pk=case_id, shredded_at__isnull=False).first()
+    shredded = Case.objects.visible_to(request.user).filter(shredded_at__isnull=False)
+    case = shredded.filter(pk=case_id).first()
     if case is None:
         raise Http404
     return render(
@@ -435,6 +489,60 @@ def case_tombstone(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "finality": services.shred_finality(case.shredded_at),
             "keep_days": settings.BACKUP_KEEP_DAYS,
         },
+    )
+
+
+@require_POST
+def case_deadline_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for(request.user, case_id)
+    rules.require(rules.may_manage_deadlines(case, request.user))
+    form = forms.DeadlineForm(request.POST, prefix="deadline")
+    if not form.is_valid():
+        return _case_page(request, case, deadline_form=form, status=400)
+    workflow.case_add_deadline(case=case, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("The deadline is added."))
+    return redirect("cases:case", case_id=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def case_deadline(request: HttpRequest, case_id: uuid.UUID, deadline_id: uuid.UUID):
+    """One open deadline: move it (a new date and why) or close it (met, missed, no longer
+    applies)."""
+    case = case_for(request.user, case_id)
+    rules.require(rules.may_manage_deadlines(case, request.user))
+    deadline = case.deadlines.filter(pk=deadline_id, closed_at__isnull=True).first()
+    if deadline is None:
+        raise Http404
+    form = forms.DeadlineChangeForm(request.POST or None, deadline=deadline)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["outcome"]:
+                workflow.case_close_deadline(
+                    case=case,
+                    actor=request.user,
+                    deadline_id=deadline.pk,
+                    outcome=data["outcome"],
+                    reason=data["reason"],
+                )
+            else:
+                workflow.case_change_deadline(
+                    case=case,
+                    actor=request.user,
+                    deadline_id=deadline.pk,
+                    due_on=data["due_on"],
+                    reason=data["reason"],
+                )
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The deadline is updated."))
+            return redirect("cases:case", case_id=case.pk)
+    return render(
+        request,
+        "cases/deadline.html",
+        {"case": case, "deadline": deadline, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -18,13 +18,17 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from guardian.shortcuts import assign_perm
 
-from cases import rules
+from cases import deadlines, rules
 from cases.models import (
     KEY_COLUMNS,
     Case,
     CaseEvent,
     CaseUserObjectPermission,
     ClosureReason,
+    Deadline,
+    DeadlineKind,
+    DeadlineOutcome,
+    DeadlineSource,
     FilingChannel,
     Note,
     Outcome,
@@ -69,6 +73,7 @@ def _fire(
     set_fields: dict | None = None,
     reason: str | None = None,
     data: dict | None = None,
+    due: date | None = None,
     **arguments,
 ) -> CaseEvent:
     """Fire a transition on the case as the user saw it, or refuse and change nothing.
@@ -103,6 +108,7 @@ def _fire(
             after = _snapshot(locked)
             changed = {name for name in after if after[name] != before[name]} | set(set_fields)
             locked.save(update_fields=sorted(changed | {"state", "updated_at"}))
+            deadlines.follow_transition(locked, action, due=due)  # ``due``: what it opens
             event = CaseEvent.objects.create(
                 case=locked,
                 actor=actor,
@@ -191,7 +197,7 @@ def case_request_info(
         reason=reason.strip(),
         data={"items": items},
         items=items,
-        deadline=deadline,
+        due=deadline,
     )
 
 
@@ -244,7 +250,7 @@ def case_assign(
             expected_state,
             set_fields={"assigned_attorney": attorney},
             data={"attorney": attorney.pk},
-            deadline=deadline,
+            due=deadline,
         )
         _grant_attorney(case, attorney)
     return event
@@ -369,6 +375,88 @@ def case_set_urgency(*, case: Case, actor, urgency: str, reason: str) -> CaseEve
         return _event(
             case, actor, "urgency_set", reason=reason, data={"from": previous, "to": urgency}
         )
+
+
+def case_add_deadline(*, case: Case, actor, kind: str, due_on: date, note: str = "") -> Deadline:
+    """A deadline added by hand (a hearing the applicant learnt of later, a court date)."""
+    if actor is not None and not rules.may_manage_deadlines(case, actor):
+        raise _forbidden()  # None: the system itself
+    _require_choice(kind, DeadlineKind)
+    with transaction.atomic():
+        deadline = Deadline.objects.create(
+            case=case,
+            kind=kind,
+            due_on=due_on,
+            source=DeadlineSource.STAFF,
+            note=(note or "").strip() or None,
+        )
+        deadlines.refresh_next_deadline(case)
+        _event(
+            case,
+            actor,
+            "deadline_added",
+            data={"deadline": str(deadline.pk), "kind": kind, "due_on": due_on.isoformat()},
+        )
+    return deadline
+
+
+def _open_deadline(case: Case, deadline_id) -> Deadline:
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(pk=deadline_id, case=case, closed_at__isnull=True)
+        .first()
+    )
+    if deadline is None:
+        raise CaseError(_("This deadline is closed already."))
+    return deadline
+
+
+def case_change_deadline(*, case: Case, actor, deadline_id, due_on: date, reason: str) -> Deadline:
+    """Move a deadline (the hearing was adjourned); the reason is kept, encrypted."""
+    if actor is not None and not rules.may_manage_deadlines(case, actor):
+        raise _forbidden()  # None: the system itself
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        deadline = _open_deadline(case, deadline_id)
+        previous = deadline.due_on
+        deadline.due_on = due_on
+        deadline.save(update_fields=["due_on"])
+        deadlines.refresh_next_deadline(case)
+        _event(
+            case,
+            actor,
+            "deadline_changed",
+            reason=reason,
+            data={
+                "deadline": str(deadline.pk),
+                "kind": deadline.kind,
+                "from": previous.isoformat(),
+                "to": due_on.isoformat(),
+            },
+        )
+    return deadline
+
+
+def case_close_deadline(
+    *, case: Case, actor, deadline_id, outcome: str, reason: str = ""
+) -> Deadline:
+    """Mark a deadline met, missed, or no longer applying."""
+    if actor is not None and not rules.may_manage_deadlines(case, actor):
+        raise _forbidden()  # None: the system itself
+    _require_choice(outcome, DeadlineOutcome)
+    with transaction.atomic():
+        deadline = _open_deadline(case, deadline_id)
+        deadline.closed_at, deadline.outcome = timezone.now(), outcome
+        deadline.save(update_fields=["closed_at", "outcome"])
+        deadlines.refresh_next_deadline(case)
+        _event(
+            case,
+            actor,
+            "deadline_closed",
+            reason=(reason or "").strip() or None,
+            data={"deadline": str(deadline.pk), "kind": deadline.kind, "outcome": outcome},
+        )
+    return deadline
 
 
 SCREENING_QUESTIONS = ("ny_conviction", "sentence_complete", "pardon_helps", "alternatives")

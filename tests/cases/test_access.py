@@ -4,6 +4,8 @@ An attorney can never see, download from or act on another's case, by any URL: t
 exist for them (404). A persona who may see a case but not take an action gets 403.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
@@ -22,6 +24,7 @@ POSTS = {
     "case-screening": {"ny_conviction": "on"},
     "case-urgency": {"urgency": "P1", "reason": "Hearing moved up."},
     "document-upload": {},
+    "deadline-add": {"deadline-kind": "custom", "deadline-due_on": "2027-01-15"},
 }
 
 
@@ -51,6 +54,8 @@ def expected_status(persona: str, name: str) -> int:
     ok = 302 if name in POSTS else 200
     if name in ("case", "document-download", "case-note", "document-upload"):
         return ok
+    if name in ("deadline-add", "deadline"):
+        return ok  # staff, coordinators and the assigned attorney
     if persona == "coordinator":
         return ok
     if name in ("case-screening", "case-urgency"):
@@ -71,13 +76,15 @@ def drafting(attorney):
         original_name="draft.pdf",
         kind=Document.Kind.DRAFT_PETITION,
     )
+    workflow.case_add_deadline(case=case, actor=None, kind="hearing", due_on=date(2027, 1, 10))
     return case, document
 
 
 def test_every_case_url_is_walked():
     assert {"case", "document-download", "case-close", "case-assign"} <= set(CASE_URLS)
     assert {"case-shred", "tombstone"} <= set(CASE_URLS)
-    assert len(CASE_URLS) == 8 + len({item.name for item in Case().get_all_state_transitions()})
+    assert {"deadline-add", "deadline"} <= set(CASE_URLS)
+    assert len(CASE_URLS) == 10 + len({item.name for item in Case().get_all_state_transitions()})
 
 
 @pytest.mark.parametrize(
@@ -89,6 +96,8 @@ def test_each_url_as_each_persona(client_for, drafting, persona, name):
     kwargs = {"case_id": case.pk}
     if name == "document-download":
         kwargs["document_id"] = document.pk
+    if name == "deadline":
+        kwargs["deadline_id"] = case.deadlines.get().pk
     url = reverse(f"cases:{name}", kwargs=kwargs)
     client = client_for(persona)
     response = client.post(url, POSTS[name]) if name in POSTS else client.get(url)
@@ -99,7 +108,9 @@ def test_each_url_as_each_persona(client_for, drafting, persona, name):
         assert b"".join(response.streaming_content) == PDF
 
 
-@pytest.mark.parametrize("name", [n for n in CASE_URLS if n != "document-download"])
+@pytest.mark.parametrize(
+    "name", [n for n in CASE_URLS if n not in ("document-download", "deadline")]
+)
 def test_an_unknown_case_is_404_for_everyone_signed_in(client_for, name):
     url = reverse(f"cases:{name}", kwargs={"case_id": "00000000-0000-4000-8000-0000000000ff"})
     for persona in ("staff", "coordinator", "attorney"):
