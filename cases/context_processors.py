@@ -11,6 +11,8 @@ def waiting_submissions(request: HttpRequest) -> dict:
     background worker is not running (README). A callable: counted once, by the template that
     shows it."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not rules.sees_all(user):
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {}  # nothing of the work before the second factor
+    if not rules.sees_all(user):
         return {}
     return {"waiting_submissions": waiting_to_be_opened}

@@ -163,12 +163,17 @@ def enqueue_waiting_submissions(*, waited: timedelta = timedelta(minutes=10)) ->
         return 0
     backend = settings.TASKS["default"]["BACKEND"]
     if backend == "django_tasks_db.DatabaseBackend":
-        pending = DBTaskResult.objects.filter(task_path=open_submission.module_path).filter(
+        tasks = DBTaskResult.objects.filter(task_path=open_submission.module_path)
+        pending = tasks.filter(
             Q(pk__in=DBTaskResult.objects.ready().values("pk"))
             | Q(pk__in=DBTaskResult.objects.running().filter(started_at__gte=cutoff).values("pk"))
         )
+        # An opening that ran and failed fails again (a missing key, damaged data): queueing
+        # it every five minutes helps no one. Its error was reported when it failed.
+        failed = tasks.filter(pk__in=DBTaskResult.objects.failed().values("pk"))
         waiting -= {
-            kwargs["kwargs"]["draft_id"] for kwargs in pending.values_list("args_kwargs", flat=True)
+            kwargs["kwargs"]["draft_id"]
+            for kwargs in (pending | failed).values_list("args_kwargs", flat=True)
         }
     for draft_id in sorted(waiting):
         open_submission.enqueue(draft_id=draft_id)

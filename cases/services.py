@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +31,7 @@ from cases.models import (
     Note,
     PendingDeletion,
     Screening,
+    State,
 )
 from cases.publication import publish_status
 from clemency.audit.log import record
@@ -324,17 +325,37 @@ class ShredFinality:
     by: date | None  # when not final yet: the day by which `keys schedule` makes it so
 
 
-def shred_finality(shredded_at: datetime) -> ShredFinality | None:
+def _daily_run(after: datetime) -> datetime:
+    """The first run of the daily jobs (DAILY_HOUR, UTC) at or after ``after``."""
+    run = after.astimezone(UTC).replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
+    return run if run >= after else run + timedelta(days=1)
+
+
+def shred_finality(shredded_at: datetime, *, now: datetime | None = None) -> ShredFinality | None:
     """From the key directory (ADR 0015): final once every key that existed when the case was
-    shredded is destroyed; else by when the schedule destroys the keys there now. None with
-    keys from the environment, which are rotated by hand."""
+    shredded is destroyed. The key in use is replaced at the first daily run once it is
+    KEK_ROTATION_DAYS old (less the schedule's hour of slack) and destroyed at the run after;
+    an older one waiting to be retired goes at the next run. Later if a sent application still
+    waits to be opened (the run says so). None with keys from the environment, rotated by hand.
+    """
     if settings.KEY_SOURCE != "directory":
         return None
-    directory = settings.KEY_DIR
-    if keys.oldest_key_made(directory) > shredded_at.timestamp():
+    now = now or timezone.now()
+    rotation = timedelta(days=settings.KEK_ROTATION_DAYS) - timedelta(hours=1)
+    settle = timedelta(seconds=2 * settings.KEY_RELOAD_SECONDS)
+    destroyed = []
+    for key in keys.key_ages(settings.KEY_DIR):
+        made = datetime.fromtimestamp(key.made, tz=UTC)
+        if made > shredded_at:
+            continue  # made afterwards: it never wrapped this case's key
+        if key.newest:
+            replaced = _daily_run(max(made + rotation, now))
+            destroyed.append(_daily_run(replaced + settle))
+        else:
+            destroyed.append(_daily_run(now + settle))
+    if not destroyed:
         return ShredFinality(final=True, by=None)
-    by = datetime.fromtimestamp(keys.destroyed_by(directory, settings.KEK_ROTATION_DAYS), tz=UTC)
-    return ShredFinality(final=False, by=by.date())
+    return ShredFinality(final=False, by=max(destroyed).date())
 
 
 def case_shred(*, case: Case, actor, reason: str) -> None:
@@ -350,7 +371,13 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.is_shredded:
-            raise CaseError("This case is already shredded.")
+            raise CaseError(_("This case is erased already."))
+        # Someone's erasure is checked against the case as it is now (reopened meanwhile?);
+        # None is an administrator's command.
+        if actor is not None and not rules.may_shred(locked, actor):
+            if locked.state != State.CLOSED and rules.coordinates(actor):
+                raise CaseConflict(_("This case is not closed any more: nothing was erased."))
+            raise CaseForbidden(_("You may not do this on this case."))
         object_names = list(locked.documents.values_list("object_name", flat=True))
         PendingDeletion.objects.bulk_create(
             [PendingDeletion(object_name=name) for name in object_names]

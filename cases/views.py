@@ -449,12 +449,18 @@ def _action_page(
 def case_shred(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Erase a closed case for good (retention, or the applicant's request): a coordinator,
     after typing its reference. What remains is its tombstone."""
+    if rules.may_see_tombstone(request.user) and (
+        Case.objects.visible_to(request.user).filter(pk=case_id, shredded_at__isnull=False).exists()
+    ):
+        return redirect("cases:tombstone", case_id=case_id)  # erased already (a second click)
     case = case_for(request.user, case_id)
     rules.require(rules.may_shred(case, request.user))
     form = forms.ShredForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_shred(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except CaseForbidden:
+            rules.require(False)
         except CaseError as error:
             form.add_error(None, str(error))
         else:

@@ -18,8 +18,9 @@ its case and document id.
 Encryption to a public key says nothing about who made a file, and a restore runs SQL as the
 owner of the database: so the whole file is signed with the servers' backup signing key, and the
 reader checks the signature, against the public key kept offline with the backup private key
-(``OfflineBackupKey``), over the whole file before it decrypts or yields a byte. A damaged, cut
-or forged backup is therefore refused before anything is restored.
+(``OfflineBackupKey``), over the whole file before it decrypts or yields a byte, on a private
+copy it then decrypts from. A damaged, cut or forged backup is therefore refused before
+anything is restored, and one replaced after the check is not read.
 
 The body's plaintext is a sequence of entries::
 
@@ -32,9 +33,9 @@ Entries stream: nothing is held in memory or written to disk unencrypted on the 
 import base64
 import binascii
 import hashlib
-import io
 import itertools
 import struct
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -237,35 +238,49 @@ class _Plaintext:
             raise DecryptionError("The backup has data after its end.")
 
 
-def _verify(file: BinaryIO, maker: bytes) -> int:
-    """Check the signature over the whole file; returns where the signed part ends."""
-    end = file.seek(0, io.SEEK_END) - _SIGNATURE_SIZE
-    if end < _HEAD.size:
-        raise DecryptionError("This is not a backup file.")
-    file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in _file_chunks(file, end):
-        digest.update(chunk)
-    signature = file.read(_SIGNATURE_SIZE)
+def _verified_copy(file: BinaryIO, maker: bytes) -> tuple[BinaryIO, int]:
+    """Copy the file, as it is read, into a private temporary file (it is ciphertext) and check
+    the signature over what was copied; returns the copy, at its start, and where its signed
+    part ends. Decrypting from the copy, never the original again, means that a file replaced
+    after the check cannot be what is restored."""
+    copy = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the caller, who closes it)
     try:
-        Ed25519PublicKey.from_public_bytes(maker).verify(
-            signature, _digest_to_sign(digest.digest())
-        )
-    except InvalidSignature:
-        raise DecryptionError(
-            "This backup is damaged, cut short, or was not made by the servers whose signing "
-            "key is in the offline key."
-        ) from None
-    file.seek(0)
-    return end
+        tail, size = b"", 0
+        digest = hashlib.sha256()
+        while chunk := file.read(_READ_SIZE):
+            copy.write(chunk)
+            size += len(chunk)
+            data = tail + chunk
+            signed, tail = data[:-_SIGNATURE_SIZE], data[-_SIGNATURE_SIZE:]
+            digest.update(signed)
+        end = size - _SIGNATURE_SIZE
+        if end < _HEAD.size:
+            raise DecryptionError("This is not a backup file.")
+        try:
+            Ed25519PublicKey.from_public_bytes(maker).verify(tail, _digest_to_sign(digest.digest()))
+        except InvalidSignature:
+            raise DecryptionError(
+                "This backup is damaged, cut short, or was not made by the servers whose "
+                "signing key is in the offline key."
+            ) from None
+        copy.seek(0)
+        return copy, end
+    except BaseException:
+        copy.close()
+        raise
 
 
 def read_backup(file: BinaryIO, offline: OfflineBackupKey) -> Iterator[tuple[str, Iterator[bytes]]]:
     """Yield ``(name, chunks)`` for each entry, in order; read each entry's chunks before
-    asking for the next entry. ``file`` must be seekable: the whole file's signature is checked
-    (one read through it) before anything is decrypted or yielded, so a damaged, cut or forged
-    backup raises DecryptionError before its first entry."""
-    end = _verify(file, offline.maker)
+    asking for the next entry. The file is copied and its signature checked over the copy
+    before anything is decrypted or yielded, so a damaged, cut or forged backup raises
+    DecryptionError before its first entry, and a file changed meanwhile changes nothing."""
+    copy, end = _verified_copy(file, offline.maker)
+    with copy:
+        yield from _entries(copy, end, offline)
+
+
+def _entries(file: BinaryIO, end: int, offline: OfflineBackupKey):
     head = file.read(_HEAD.size)
     if not head.startswith(MAGIC):
         raise DecryptionError("This is not a backup file.")

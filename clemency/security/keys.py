@@ -328,10 +328,23 @@ def _read_secret_file(path: Path) -> str:
 
 
 def _write_secret_file(path: Path, text: str) -> None:
+    """A new key file, on disk for certain before anything is stored under it: a crash must not
+    leave case keys wrapped under a KEK whose file is empty."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def kek_path(directory: Path, version: int) -> Path:
@@ -432,29 +445,28 @@ def intake_key_created(directory: Path, version: int) -> float:
     return _intake_key_paths(Path(directory))[version].stat().st_mtime
 
 
-def destroyed_by(directory: Path, rotation_days: int) -> float:
-    """By when `keys schedule` will have destroyed every KEK and intake private key in the
-    directory now (a timestamp): the newest of each is replaced ``rotation_days`` after it was
-    made and deleted at a daily run after that; older ones go sooner. A copy of a key deleted
-    today, in the database's old rows, WAL or backups, opens nothing after this (ADR 0015)."""
-    directory = Path(directory)
-    provider = load_directory(directory)
-    newest = max(
-        kek_created(directory, provider.current_kek_version()),
-        intake_key_created(directory, max(provider.intake_private_versions())),
-    )
-    return newest + (rotation_days + 1) * 86400
+@dataclass(frozen=True)
+class KeyAge:
+    """One KEK or intake private key in the directory: when it was made, and whether it is the
+    newest of its kind (the one in use) or an older one waiting to be retired."""
+
+    kind: str  # "kek" or "intake"
+    version: int
+    made: float  # its file's modification time (copy key directories with cp -a)
+    newest: bool
 
 
-def oldest_key_made(directory: Path) -> float:
-    """When the oldest KEK or intake private key still in the directory was made: every key
-    made before then is destroyed."""
+def key_ages(directory: Path) -> list[KeyAge]:
     directory = Path(directory)
     provider = load_directory(directory)
-    return min(
-        [kek_created(directory, version) for version in provider.kek_versions()]
-        + [intake_key_created(directory, v) for v in provider.intake_private_versions()]
-    )
+    ages = []
+    for kind, versions, made in (
+        ("kek", provider.kek_versions(), kek_created),
+        ("intake", provider.intake_private_versions(), intake_key_created),
+    ):
+        for version in versions:
+            ages.append(KeyAge(kind, version, made(directory, version), version == max(versions)))
+    return ages
 
 
 def add_missing(directory: Path) -> list[Path]:
@@ -509,6 +521,7 @@ def publish_public_key(public: IntakePublicKey, path: Path) -> Path:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    _fsync_directory(path.parent)
     return path
 
 

@@ -74,7 +74,7 @@ def audited(action: str, case: Case) -> int:
 def test_pipeline_counts_each_state_leaving_out_shredded_cases(client_for, staff):
     for state in (State.REVIEW, State.REVIEW, State.ACCEPTED, State.CLOSED, State.DECIDED):
         make_case(state)
-    case_shred(case=make_case(State.REVIEW), actor=staff, reason="test")
+    case_shred(case=make_case(State.REVIEW), actor=None, reason="test")
     text = pipeline(client_for("staff")).text
     assert '<a href="?state=review">screening: 2</a>' in text
     assert '<a href="?state=accepted">accepted, to match: 1</a>' in text

@@ -45,3 +45,10 @@ def test_the_warning_is_in_the_readers_language(client_for, sent_but_not_opened)
     client.cookies["django_language"] = "es"
     page = client.get(reverse("cases:pipeline"))
     assert "1 solicitud enviada lleva más de 5 minutos esperando" in page.text
+
+
+def test_no_warning_before_the_second_factor(client, staff, sent_but_not_opened):
+    Draft.objects.update(submitted_at=F("submitted_at") - timedelta(minutes=6))
+    client.force_login_password_only(staff)
+    page = client.get(reverse("accounts:verify"), follow=True)
+    assert WARNING not in page.text

@@ -526,3 +526,18 @@ def test_a_sent_application_whose_task_was_lost_is_opened_by_the_sweep(settings)
     (task,) = DBTaskResult.objects.all()
     assert task.args_kwargs == {"args": [], "kwargs": {"draft_id": str(draft.pk)}}
     assert task.task_path == open_submission.module_path
+
+
+def test_the_sweep_leaves_an_opening_that_failed(settings):
+    """An opening that ran and failed (a missing key, damaged data) would fail again: the sweep
+    does not queue it every five minutes; its failure was reported when it happened."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    draft, dek, _code = intake_services.draft_start(language="en")
+    intake_services.draft_save_step(
+        draft=draft, dek=dek, step="applicant", data={"legal_name": "A", "surname": "B"}
+    )
+    intake_services.draft_submit(draft=draft, dek=dek)
+    DBTaskResult.objects.update(status="FAILED")
+    Draft.objects.filter(pk=draft.pk).update(submitted_at=F("submitted_at") - timedelta(minutes=11))
+    assert enqueue_waiting_submissions() == 0
+    assert DBTaskResult.objects.count() == 1

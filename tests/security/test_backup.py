@@ -26,7 +26,7 @@ from clemency.security.envelope import WrappedKey, unwrap_case_key
 from clemency.security.errors import DecryptionError, SecurityError
 from clemency.security.keys import load_directory, load_public_key
 from tests.clemency.subprocess_env import ROOT, clean_environ, production_environ, run
-from tests.factories import ApplicantFactory, UserFactory
+from tests.factories import ApplicantFactory
 
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
 PDF = b"%PDF-1.7\n" + b"rap sheet page\n" * 10_000  # 150,009 bytes: three segments
@@ -130,14 +130,13 @@ def test_restore_drill(
     document decrypts there, and a case shredded before the backup stays unreadable once the
     schedule has retired its key."""
     client, _source_bucket = documents_on_s3
-    staff = UserFactory()
     kept = [ApplicantFactory(legal_name=f"{MARKER} {n}").case for n in range(3)]
     for case in kept:
         document_store(case=case, actor=None, kind="rap_sheet", content=PDF)
     shredded = ApplicantFactory(legal_name=f"{MARKER} shredded").case
     gone = document_store(case=shredded, actor=None, kind="rap_sheet", content=PDF)
     stolen = WrappedKey(shredded.kek_version, bytes(shredded.wrapped_key))
-    case_shred(case=shredded, actor=staff, reason="retention")
+    case_shred(case=shredded, actor=None, reason="retention")
     call_command("keys", "schedule", "--now")  # the shredded key's KEK is retired
     assert "Retired KEK version 1." in capsys.readouterr().out
 
@@ -364,3 +363,40 @@ def test_a_backup_whose_keys_do_not_open_its_rows_is_refused(migrated_rows, own_
         call_command("backup", "create", "--output", str(tmp_path / "b"))
     assert not (tmp_path / "b").exists()
     assert not list(tmp_path.glob(".b.partial"))
+
+
+class _ReadOnce(io.RawIOBase):
+    """A file that gives its genuine bytes on the first read through, and someone else's on any
+    read after a seek back: what replacing the file after its check would do."""
+
+    def __init__(self, genuine: bytes, forged: bytes) -> None:
+        self.genuine, self.forged, self.position, self.rewound = genuine, forged, 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        self.rewound, self.position = True, offset
+        return offset
+
+    def readinto(self, buffer) -> int:
+        data = (self.forged if self.rewound else self.genuine)[
+            self.position : self.position + len(buffer)
+        ]
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def test_a_backup_replaced_after_its_check_is_not_what_is_restored():
+    made = new_backup_keys()
+    genuine = _written({"database.sql": [b"SELECT 1;"]}, made)
+    forger = BackupKeys(made.offline, made.public, new_backup_keys().signing)
+    forged = _written({"database.sql": [b"\\! id\n"]}, forger)
+    source = _ReadOnce(genuine, forged.ljust(len(genuine), b"\0"))
+    entries = {name: b"".join(chunks) for name, chunks in read_backup(source, made.offline)}
+    assert entries == {"database.sql": b"SELECT 1;"}
+    assert not source.rewound  # read once: the checked copy is what was decrypted

@@ -146,7 +146,7 @@ def test_shredding_leaves_nothing_readable(case_with_document, django_capture_on
             content=[b"x"],
             original_name="x",
         )
-    with pytest.raises(CommandError, match="already shredded"):
+    with pytest.raises(CommandError, match="erased already"):
         call_command("shred_case", case.reference, "--reason", "retention")
 
 
@@ -185,7 +185,7 @@ def test_on_s3_nothing_readable_is_stored_and_shredding_removes_the_objects(
     assert b"".join(document_read(document=document, actor=staff)) == DOCUMENT
 
     with django_capture_on_commit_callbacks(execute=True):
-        case_shred(case=case, actor=staff, reason="request")
+        case_shred(case=case, actor=None, reason="request")
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 

@@ -175,11 +175,10 @@ def test_a_shred_becomes_final_when_the_schedule_retires_the_kek(own_keys, setti
     from cases.services import case_shred
     from clemency.security.envelope import unwrap_case_key
     from clemency.security.errors import SecurityError
-    from tests.factories import UserFactory
 
     case = ApplicantFactory(legal_name=MARKER).case
     stolen = WrappedKey(case.kek_version, bytes(case.wrapped_key))
-    case_shred(case=case, actor=UserFactory(), reason="retention")
+    case_shred(case=case, actor=None, reason="retention")
     case.refresh_from_db()
     assert case.wrapped_key is None
     assert _dead_rows_hold("cases_case", stolen.ciphertext)  # still on disk
@@ -217,18 +216,20 @@ def test_the_schedule_waits_for_running_processes_before_retiring(own_keys, sett
 def test_shred_case_says_by_when_the_shred_is_final(own_keys, settings, capsys):
     from datetime import UTC, datetime, timedelta
 
+    settings.KEY_RELOAD_SECONDS = 60  # old keys go at the run after their replacement
     case = ApplicantFactory().case
-    kek_made, intake_made = time.time() - 3 * 86400, time.time() - 2 * 86400
-    os.utime(kek_path(own_keys, 1), (kek_made, kek_made))
-    os.utime(intake_key_path(own_keys, 1), (intake_made, intake_made))
+    # Both keys made at a daily run three (KEK) and two (intake key) days ago.
+    run = datetime.now(UTC).replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
+    kek_made, intake_made = run - timedelta(days=3), run - timedelta(days=2)
+    os.utime(kek_path(own_keys, 1), (kek_made.timestamp(),) * 2)
+    os.utime(intake_key_path(own_keys, 1), (intake_made.timestamp(),) * 2)
     call_command("shred_case", case.reference, "--reason", "retention")
     out = capsys.readouterr().out
-    # The later of the two keys decides: both must be gone.
-    due = datetime.fromtimestamp(intake_made, tz=UTC) + timedelta(
-        days=settings.KEK_ROTATION_DAYS + 1
-    )
+    # Replaced at the run a week after it was made, destroyed at the run after that; the later
+    # of the two keys decides.
+    due = intake_made + timedelta(days=settings.KEK_ROTATION_DAYS + 1)
     assert f"has replaced today's keys: by {due:%Y-%m-%d}, unless" in out
-    assert "Backups taken before today keep it until they are deleted" in out
+    assert "Backups made before the erasure keep it until they are deleted" in out
 
 
 def _sent_application(*, open_it: bool):
@@ -258,12 +259,11 @@ def test_a_shred_becomes_final_for_the_sealed_copy_when_the_intake_key_retires(o
     from clemency.security.casekeys import case_key
     from clemency.security.errors import SecurityError
     from clemency.security.unsealing import unseal_draft_key
-    from tests.factories import UserFactory
 
     draft, sealed = _sent_application(open_it=True)
     case = Case.objects.get(pk=draft.pk)
     live_key = case_key(case).key
-    case_shred(case=case, actor=UserFactory(), reason="retention")
+    case_shred(case=case, actor=None, reason="retention")
     assert _dead_rows_hold("intake_draft", sealed)  # still on disk after opening and shredding
     assert unseal_draft_key(sealed, draft_id=draft.pk) == live_key  # and it opens
 
@@ -352,17 +352,22 @@ def test_an_export_that_failed_is_written_again_before_an_old_key_is_retired(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_in_flight_keeps_its_intake_key(own_keys, monkeypatch, settings):
+def test_a_submission_in_flight_keeps_its_intake_key(
+    migrated_rows, own_keys, monkeypatch, settings
+):
     """The race the schedule must not lose: an application is sealed to intake key 1 and its
-    transaction is still open (waiting for an Argon2 turn, say) while `keys schedule` retires
-    key 1. The retirement waits for it, sees it and keeps the key."""
+    transaction is still open (waiting for an Argon2 turn, say) while `keys schedule` would
+    retire key 1. The schedule sees the keys in use, retires nothing and does not wait (which
+    would hold up every later submission); its next run sees the sent application and keeps
+    the key until it is opened."""
     if connection.vendor != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's; SQLite lets one writer in at a time")
     import threading
 
+    from cases.opening import case_open_submission
     from intake import services as intake_services
     from intake.services import draft_save_step, draft_start
-    from tests.sql import in_thread, waiting_on_a_lock
+    from tests.sql import in_thread
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker
     draft, dek, _code = draft_start(language="en")
@@ -379,24 +384,20 @@ def test_a_submission_in_flight_keeps_its_intake_key(own_keys, monkeypatch, sett
     results = {}
     submit = in_thread(lambda: intake_services.draft_submit(draft=draft, dek=dek), results, "sent")
     assert sealed.wait(30)
-    out, err = io.StringIO(), io.StringIO()
-    schedule = in_thread(
-        lambda: call_command("keys", "schedule", "--now", stdout=out, stderr=err), results, "run"
-    )
-    deadline = time.monotonic() + 10
-    while not waiting_on_a_lock():  # the retirement waits for the submission
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    out = io.StringIO()
+    started = time.monotonic()
+    call_command("keys", "schedule", "--now", stdout=out)
+    assert time.monotonic() - started < 10  # it did not wait for the submission
+    assert "Keys are in use right now: intake key 1 is retired at the next run." in out.getvalue()
     assert intake_key_path(own_keys, 1).exists()
     carry_on.set()
     submit.join(30)
-    schedule.join(30)
     assert not isinstance(results["sent"], Exception), results["sent"]
-    assert results["run"] is None, results["run"]
+
+    err = io.StringIO()
+    call_command("keys", "schedule", stdout=io.StringIO(), stderr=err)
     assert "1 sent applications sealed to intake key 1 are not opened yet" in err.getvalue()
     assert intake_key_path(own_keys, 1).exists()
-    from cases.opening import case_open_submission
-
     assert case_open_submission(draft_id=draft.pk) is not None  # and it opens
 
 

@@ -50,7 +50,8 @@ FORMAT = "clemency-backup/1"
 CHUNK = 1024 * 1024
 # Every table that names a stored object (the objects are backed up with the snapshot).
 OBJECT_TABLES = ("cases_document", "intake_draftdocument")
-PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE, "backup.pub"}  # 0644 when restored; the rest 0600
+PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE}  # 0644 when restored; the rest 0600
+BACKUP_KEY_FILES = {"backup.pub", "backup-signing.key"}  # beside the keys in development
 
 
 class Command(BaseCommand):
@@ -95,6 +96,8 @@ class Command(BaseCommand):
             raise CommandError("--keep-days goes with --into and is at least 1.")
         if into is not None:
             keep_days = keep_days or settings.BACKUP_KEEP_DAYS
+            if keep_days < 1:
+                raise CommandError("BACKUP_KEEP_DAYS must be at least 1.")
             Path(into).mkdir(mode=0o700, parents=True, exist_ok=True)
             output = str(Path(into) / f"pardon-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup")
         target = Path(output)
@@ -139,11 +142,15 @@ class Command(BaseCommand):
         )
 
     def _prune(self, directory: Path, keep_days: int, *, keep: Path) -> None:
+        """Only after a backup that succeeded: while backups fail, the old ones stay."""
         cutoff = time.time() - keep_days * 86400
         for path in directory.glob("pardon-*.backup"):
             if path != keep and path.stat().st_mtime < cutoff:
                 path.unlink()
                 self.stdout.write(f"Deleted {path.name} (older than {keep_days} days).")
+        for path in directory.glob(".pardon-*.backup.partial"):  # a run killed half-way
+            if path.stat().st_mtime < time.time() - 86400:
+                path.unlink()
 
     def _add_keys(self, writer: BackupWriter, needed: set[str]) -> list[str]:
         """The key directory as it is now; ``needed`` (key files the snapshot's rows need) must
@@ -154,6 +161,8 @@ class Command(BaseCommand):
             name = path.relative_to(directory).as_posix()
             if name.startswith(".") or "/." in name:
                 continue  # a public key being replaced
+            if name in BACKUP_KEY_FILES:
+                continue  # the signing key never leaves the backup job; a new host makes its own
             writer.add(f"keys/{name}", [path.read_bytes()])
             names.append(name)
         present = set(names)

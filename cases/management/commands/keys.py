@@ -162,7 +162,9 @@ class Command(BaseCommand):
             )
         self.do_rewrap()  # case keys wrapped under the old KEK meanwhile
         with transaction.atomic():
-            retiring_keys()  # no case key can be wrapped while we count and delete
+            if not retiring_keys():  # no case key can be wrapped while we count and delete
+                self.stdout.write(f"Keys are in use right now: KEK {version} is retired later.")
+                return
             in_use = Case.objects.filter(kek_version=version, wrapped_key__isnull=False).count()
             if in_use:
                 raise CommandError(f"{in_use} case keys still use KEK {version}; not retired.")
@@ -234,7 +236,11 @@ class Command(BaseCommand):
 
     def _retire_intake_key(self, directory, version: int) -> None:
         with transaction.atomic():
-            retiring_keys()  # no application can be sealed while we count and delete
+            if not retiring_keys():  # no application can be sealed while we count and delete
+                self.stdout.write(
+                    f"Keys are in use right now: intake key {version} is retired at the next run."
+                )
+                return
             waiting = sum(
                 sealed_header(bytes(sealed)).key_version == version
                 for sealed in Draft.objects.filter(sealed_key__isnull=False)

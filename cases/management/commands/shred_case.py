@@ -38,6 +38,6 @@ def final_by(shredded_at) -> str:
     return (
         "Copies of its key in the database's old rows and WAL become unreadable when `keys "
         f"schedule` (daily) has replaced today's keys: by {finality.by:%Y-%m-%d}, unless a sent "
-        "application still waits to be opened then (the run says so). Backups taken before "
-        "today keep it until they are deleted (BACKUP_KEEP_DAYS)."
+        "application still waits to be opened then (the run says so). Backups made before the "
+        "erasure keep it until they are deleted (BACKUP_KEEP_DAYS)."
     )
