@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case, Deadline, DeadlineKind, DeadlineOutcome, DeadlineSource
+from cases.urgency import Assessment, assess
 
 # What a transition does to deadlines: the kind it opens (with the date the step was given),
 # and the kinds it closes, with the outcome.
@@ -59,13 +60,65 @@ def close_open(case: Case, kinds, outcome: str) -> int:
 
 
 def refresh_next_deadline(case: Case) -> None:
-    """The case's next deadline is its earliest open one (or none)."""
-    earliest = (
+    """The case's next deadline is its earliest open one (or none); its urgency follows."""
+    open_ones = list(
         Deadline.objects.filter(case=case, closed_at__isnull=True)
         .order_by("due_on", "created_at")
-        .values_list("due_on", "kind")
-        .first()
+        .values_list("kind", "due_on")
     )
-    due, kind = earliest or (None, "")
-    Case.objects.filter(pk=case.pk).update(next_deadline=due, next_deadline_kind=kind)
-    case.next_deadline, case.next_deadline_kind = due, kind
+    kind, due = open_ones[0] if open_ones else ("", None)
+    fields = {"next_deadline": due, "next_deadline_kind": kind}
+    fields |= urgency_fields(case, open_ones, today=timezone.localdate())
+    Case.objects.filter(pk=case.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(case, name, value)
+
+
+def urgency_fields(case: Case, open_ones, *, today: date) -> dict:
+    """The case's computed urgency from its basis and open deadlines, and the one in force."""
+    basis = Assessment(case.urgency_basis, case.urgency_basis_reason)
+    computed = assess(basis, open_ones, today=today)
+    return {
+        "urgency_computed": computed.urgency,
+        "urgency_reason": computed.reason,
+        "urgency": case.urgency_override or computed.urgency,
+    }
+
+
+BATCH = 1000
+
+
+def recompute_urgencies(*, today: date | None = None) -> int:
+    """Every live case's urgency as the days pass (a check-in comes within 14 days); run daily.
+    Three queries per thousand cases, whatever the number of deadlines; returns how many
+    changed. Running it twice on one day changes nothing the second time."""
+    today = today or timezone.localdate()
+    changed = 0
+    last = None
+    fields = ["urgency", "urgency_computed", "urgency_reason"]
+    while True:
+        cases = (
+            Case.objects.live()
+            .order_by("pk")
+            .only("state", "urgency_basis", "urgency_basis_reason", "urgency_override", *fields)
+        )
+        if last is not None:
+            cases = cases.filter(pk__gt=last)
+        batch = list(cases[:BATCH])
+        if not batch:
+            return changed
+        last = batch[-1].pk
+        open_ones: dict = {}
+        for case_id, kind, due in Deadline.objects.filter(
+            case__in=[case.pk for case in batch], closed_at__isnull=True
+        ).values_list("case_id", "kind", "due_on"):
+            open_ones.setdefault(case_id, []).append((kind, due))
+        dirty = []
+        for case in batch:
+            new = urgency_fields(case, open_ones.get(case.pk, []), today=today)
+            if any(getattr(case, name) != value for name, value in new.items()):
+                for name, value in new.items():
+                    setattr(case, name, value)
+                dirty.append(case)
+        Case.objects.bulk_update(dirty, fields)
+        changed += len(dirty)

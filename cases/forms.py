@@ -179,7 +179,11 @@ class ScreeningForm(forms.Form):
 
 
 class UrgencyForm(forms.Form):
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[("", _("As computed from the facts")), *Urgency.choices],
+        required=False,
+    )
     reason = _reason()
 
 

@@ -163,9 +163,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
     closure_reason = models.CharField(
         _("reason for closing"), max_length=20, choices=ClosureReason.choices, blank=True
     )
+    # The urgency in force: the override if staff set one, else the computed one
+    # (cases/urgency.py: the application's basis and the open deadlines, recomputed when they
+    # change and every day), with the reason it was computed.
     urgency = models.CharField(
         _("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P4, db_index=True
     )
+    urgency_computed = models.CharField(
+        _("computed urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P4
+    )
+    urgency_reason = models.CharField(_("why"), max_length=20, blank=True)
+    urgency_override = models.CharField(
+        _("urgency set by staff"), max_length=2, choices=Urgency.choices, blank=True
+    )
+    urgency_basis = models.CharField(
+        _("urgency from the application"),
+        max_length=2,
+        choices=Urgency.choices,
+        default=Urgency.P4,
+    )
+    urgency_basis_reason = models.CharField(max_length=20, blank=True)
     # The earliest open Deadline (cases/deadlines.py keeps these two in step with them).
     next_deadline = models.DateField(_("next deadline"), null=True, blank=True)
     next_deadline_kind = models.CharField(

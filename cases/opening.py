@@ -32,7 +32,7 @@ from cases import deadlines
 from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
-from cases.urgency import urgency_from_answers
+from cases.urgency import basis_from_answers
 from clemency.audit.log import record
 from clemency.security.drafts import decrypt_answers, decrypt_document_details
 from clemency.security.unsealing import unseal_draft_key
@@ -60,9 +60,22 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         answers = decrypt_answers(bytes(draft.answers), dek, draft_id=draft.pk)
         # The case takes the draft's UUID: files uploaded with the draft are bound to it.
         case = case_create(actor=None, data_key=dek, reference=draft.reference, case_id=draft.pk)
-        case.urgency = urgency_from_answers(answers, today=timezone.localdate())
+        basis = basis_from_answers(answers)
+        case.urgency_basis, case.urgency_basis_reason = basis.urgency, basis.reason
+        case.urgency = case.urgency_computed = basis.urgency  # until its deadlines are in
+        case.urgency_reason = basis.reason
         case.language = draft.language
-        case.save(update_fields=["urgency", "language", "updated_at"])
+        case.save(
+            update_fields=[
+                "urgency",
+                "urgency_computed",
+                "urgency_reason",
+                "urgency_basis",
+                "urgency_basis_reason",
+                "language",
+                "updated_at",
+            ]
+        )
 
         person = answers.get("applicant") or {}
         immigration = answers.get("immigration") or {}

@@ -38,6 +38,7 @@ from cases.models import (
     has_client_sign_off,
 )
 from cases.services import CaseConflict, CaseError, CaseForbidden
+from cases.urgency import UrgencyReason
 from clemency.audit.log import record
 from clemency.common import filetypes
 from clemency.common.status import InfoItem
@@ -356,7 +357,7 @@ def _case_page(
     labels = dict(InfoItem.choices)
     if can.screen:
         screening_form = forms.ScreeningForm(initial=screening.answers if screening else {})
-        urgency_form = urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency})
+        urgency_form = urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency_override})
     else:
         screening_form = urgency_form = None
     return render(
@@ -387,6 +388,7 @@ def _case_page(
             "screening_form": screening_form,
             "urgency_form": urgency_form,
             "deadlines": list(case.deadlines.filter(closed_at__isnull=True)),
+            "urgency_reason": dict(UrgencyReason.choices).get(case.urgency_reason, ""),
             "deadline_form": (deadline_form or forms.DeadlineForm(prefix="deadline"))
             if can.deadlines
             else None,

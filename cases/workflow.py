@@ -361,19 +361,26 @@ def _event(case: Case, actor, action: str, *, reason=None, data=None) -> CaseEve
 
 
 def case_set_urgency(*, case: Case, actor, urgency: str, reason: str) -> CaseEvent:
-    """Staff override of the computed urgency, with a reason."""
+    """Staff override of the computed urgency, with a reason; "" goes back to the computed one.
+    The override is kept (and shown beside the computed value) until staff lift it."""
     if not rules.may_screen(case, actor):
         raise _forbidden()
-    _require_choice(urgency, Urgency)
+    if urgency:
+        _require_choice(urgency, Urgency)
     reason = _require_reason(reason)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         previous = locked.urgency
-        locked.urgency = urgency
-        locked.save(update_fields=["urgency", "updated_at"])
-        case.urgency = urgency
+        locked.urgency_override = urgency
+        locked.urgency = urgency or locked.urgency_computed
+        locked.save(update_fields=["urgency", "urgency_override", "updated_at"])
+        case.urgency, case.urgency_override = locked.urgency, locked.urgency_override
         return _event(
-            case, actor, "urgency_set", reason=reason, data={"from": previous, "to": urgency}
+            case,
+            actor,
+            "urgency_set",
+            reason=reason,
+            data={"from": previous, "to": locked.urgency, "override": bool(urgency)},
         )
 
 

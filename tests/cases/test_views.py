@@ -441,7 +441,7 @@ def test_changing_the_urgency_needs_a_reason(client_for):
     case.refresh_from_db()
     assert case.urgency == "P0"
     (event,) = events(case, "urgency_set")
-    assert (event.reason, event.data) == (reason, {"from": "P3", "to": "P0"})
+    assert (event.reason, event.data) == (reason, {"from": "P3", "to": "P0", "override": True})
     text = case_page(client, case).text
     assert "<strong>Urgency changed</strong>" in text
     assert f'<p dir="auto">{reason}</p>' in text
