@@ -636,3 +636,38 @@ class PendingDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"pending deletion {self.pk}"
+
+
+class NotificationKind(models.TextChoices):
+    P0_ARRIVED = "p0_arrived", _("An urgent (P0) application arrived")
+    ASSIGNED = "assigned", _("A case was given to you")
+    REVIEW_WAITING = "review_waiting", _("A draft waits for review")
+    CHANGES_ASKED = "changes_asked", _("Changes were asked on your draft")
+
+
+class Notification(models.Model):
+    """A message to one person about one case: its kind and the case's reference, nothing
+    personal (cases/notifications.py). Sent by the worker after the change commits."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=NotificationKind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    # What makes a repeat the same message (a day, for daily reminders); "" for one-off events.
+    occasion = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "case", "occasion"], name="notification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases import deadlines
+from cases import deadlines, notifications
 from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
@@ -127,6 +127,7 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         draft.opened_at, draft.answers, draft.sealed_key = timezone.now(), None, None
         draft.save(update_fields=["opened_at", "answers", "sealed_key", "updated_at"])
         publish_status(case)
+        notifications.after_opening(case)
         record(
             "case.opened",
             case_id=case.pk,

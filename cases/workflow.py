@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from guardian.shortcuts import assign_perm
 
-from cases import deadlines, rules
+from cases import deadlines, notifications, rules
 from cases.models import (
     KEY_COLUMNS,
     Case,
@@ -125,6 +125,7 @@ def _fire(
                 data={"from": expected_state, "to": locked.state, **(data or {})},
             )
             publish_status(locked)
+            notifications.after_transition(locked, action, occasion=str(event.pk))
     except ConcurrentTransition:
         raise _conflict() from None
     case.refresh_from_db()

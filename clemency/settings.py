@@ -452,7 +452,15 @@ if PRODUCTION:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Development: every message is a file under var/mail/, for anyone to read what would go.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+# The staff site's address, for links in the messages it sends.
+SITE_URL = env_str("SITE_URL", STAFF_SITE_URL or "http://127.0.0.1:8000")
 
 # --- Security -----------------------------------------------------------------------------------
 

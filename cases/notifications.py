@@ -1,0 +1,68 @@
+"""Telling people what waits for them (DESIGN.md §10): by e-mail, sent by the worker after the
+change commits, in the recipient's language, and never with personal data: the kind of news,
+the case's reference (random, meaningless outside this system) and a link are all a message
+holds. Whoever opens the link signs in (with the second factor) to see more.
+
+``notify`` records one Notification per person (once: a repeat of the same occasion is not
+sent twice) and queues its sending by id; the task renders and sends it (tasks.py).
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from cases.models import Case, Notification, NotificationKind
+from clemency.accounts.roles import Role
+
+
+def people_in(*roles: Role):
+    return get_user_model().objects.filter(
+        is_active=True, groups__name__in=[r.value for r in roles]
+    )
+
+
+def notify(kind: NotificationKind, case: Case, recipients: Iterable, *, occasion: str = "") -> int:
+    """Record the notifications and queue them for sending once the transaction commits.
+    Returns how many are new."""
+    from cases.tasks import send_notification
+
+    people = {person.pk: person for person in recipients if person is not None}
+    already = set(
+        Notification.objects.filter(
+            kind=kind, case=case, occasion=occasion, recipient__in=list(people)
+        ).values_list("recipient_id", flat=True)
+    )
+    missing = [person for pk, person in people.items() if pk not in already]
+    Notification.objects.bulk_create(
+        [Notification(recipient=p, kind=kind, case=case, occasion=occasion) for p in missing],
+        ignore_conflicts=True,  # the same, recorded at the same moment by another request
+    )
+    new = list(
+        Notification.objects.filter(
+            kind=kind, case=case, occasion=occasion, recipient__in=[p.pk for p in missing]
+        ).values_list("pk", flat=True)
+    )
+    for notification_id in new:
+        transaction.on_commit(
+            lambda pk=str(notification_id): send_notification.enqueue(notification_id=pk)
+        )
+    return len(new)
+
+
+def after_transition(case: Case, action: str, *, occasion: str) -> None:
+    """Who hears of a step of the workflow (inside its transaction; sent after the commit)."""
+    if action in ("assign", "reassign"):
+        notify(NotificationKind.ASSIGNED, case, [case.assigned_attorney], occasion=occasion)
+    elif action == "request_review":
+        notify(
+            NotificationKind.REVIEW_WAITING, case, people_in(Role.COORDINATOR), occasion=occasion
+        )
+    elif action == "ask_changes":
+        notify(NotificationKind.CHANGES_ASKED, case, [case.assigned_attorney], occasion=occasion)
+
+
+def after_opening(case: Case) -> None:
+    """An urgent application: intake staff and coordinators hear of it at once."""
+    if case.urgency == "P0":
+        notify(NotificationKind.P0_ARRIVED, case, people_in(Role.INTAKE_STAFF, Role.COORDINATOR))

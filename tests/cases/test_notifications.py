@@ -1,0 +1,154 @@
+"""Notifications: sent by the worker after the change commits, once, in the recipient's
+language, and carrying no personal data (checked against the case's decrypted values)."""
+
+import json
+
+import pytest
+from django.core import mail
+
+from cases import workflow
+from cases.models import Applicant, Case, Document, Notification, NotificationKind, State
+from cases.notifications import notify
+from cases.opening import case_open_submission
+from cases.tasks import send_notification
+from clemency.accounts.roles import Role
+from intake.services import draft_save_step, draft_start, draft_submit
+from tests.cases.conftest import add_document, make_case
+from tests.clemency.subprocess_env import clean_environ, run_python
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+MARKER = "-".join(["Marker", "Maria", "Lopez"])
+
+
+def personal_values(case) -> list[str]:
+    """Every personal value of the case, decrypted, as a message could leak it."""
+    applicant = Applicant.objects.select_related("case").get(case=case)
+    values = [applicant.legal_name, applicant.a_number or "", str(applicant.date_of_birth or "")]
+    values += [c.charge for c in case.convictions.select_related("case")]
+    values += [json.dumps(applicant.answers or {})[:0]]  # the answers are checked field by field
+    for step in (applicant.answers or {}).values():
+        if isinstance(step, dict):
+            values += [str(v) for v in step.values() if isinstance(v, str) and len(v) > 3]
+    return [v for v in values if v]
+
+
+def assert_content_free(case) -> None:
+    assert mail.outbox, "no message was sent"
+    for message in mail.outbox:
+        text = message.subject + "\n" + message.body
+        assert case.reference in text
+        for value in personal_values(case):
+            assert value not in text, (value, text)
+
+
+@pytest.fixture
+def p0_application(settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # opened here
+    draft, dek, _code = draft_start(language="en")
+    answers = {
+        "applicant": {
+            "legal_name": f"{MARKER} Garcia",
+            "surname": "Garcia",
+            "date_of_birth": "1990-05-17",
+        },
+        "contact": {"where_now": "ice_detention", "phone": "+1 718 555 0100"},
+        "immigration": {"status": "permanent_resident", "a_number": "A123456789"},
+        "convictions": {"list": [{"county": "Queens", "charge": "Criminal possession 7th"}]},
+        "story": {"text": f"{MARKER} lives in Corona."},
+    }
+    for step, data in answers.items():
+        draft_save_step(draft=draft, dek=dek, step=step, data=data)
+    draft_submit(draft=draft, dek=dek)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    return draft
+
+
+def test_a_p0_application_tells_intake_staff_and_coordinators_at_once(
+    p0_application, django_capture_on_commit_callbacks
+):
+    staff = UserFactory(role=Role.INTAKE_STAFF, language="en")
+    coordinator = UserFactory(role=Role.COORDINATOR, language="es")
+    UserFactory(role=Role.VOLUNTEER_ATTORNEY)  # not told
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = case_open_submission(draft_id=p0_application.pk)
+    assert mail.outbox == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert case.urgency == "P0"
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([staff.email, coordinator.email])
+    spanish = next(m for m in mail.outbox if m.to == [coordinator.email])
+    assert "Caso" in spanish.subject
+    assert f"/cases/{case.pk}/" in spanish.body
+    assert_content_free(case)
+
+
+@pytest.mark.parametrize("kind", list(NotificationKind))
+def test_no_kind_of_message_carries_personal_data(
+    p0_application, kind, django_capture_on_commit_callbacks
+):
+    case = case_open_submission(draft_id=p0_application.pk)
+    mail.outbox.clear()
+    person = UserFactory(role=Role.COORDINATOR, language="ar")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify(kind, case, [person], occasion="test") == 1
+    assert_content_free(case)
+    (message,) = mail.outbox
+    assert message.to == [person.email]
+
+
+def test_a_notification_goes_once(staff, django_capture_on_commit_callbacks):
+    case = make_case(State.REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify(NotificationKind.ASSIGNED, case, [staff], occasion="event-1") == 1
+        assert notify(NotificationKind.ASSIGNED, case, [staff], occasion="event-1") == 0
+    notification = Notification.objects.get()
+    send_notification.call(notification_id=str(notification.pk))  # a retried task
+    assert len(mail.outbox) == 1
+
+
+def test_the_workflow_tells_whoever_must_act(
+    coordinator, attorney, other_attorney, django_capture_on_commit_callbacks
+):
+    def committed(service, **arguments):
+        with django_capture_on_commit_callbacks(execute=True):
+            service(actor=coordinator, **arguments)
+
+    case = make_case(State.ACCEPTED)
+    committed(workflow.case_assign, case=case, expected_state=State.ACCEPTED, attorney=attorney)
+    assert [m.to for m in mail.outbox] == [[attorney.email]]
+    add_document(case, Document.Kind.DRAFT_PETITION)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.case_request_review(case=case, actor=attorney, expected_state=State.DRAFTING)
+    assert mail.outbox[-1].to == [coordinator.email]
+    committed(
+        workflow.case_ask_changes,
+        case=case,
+        expected_state=State.QA_REVIEW,
+        reason="Cite the statute.",
+    )
+    assert mail.outbox[-1].to == [attorney.email]
+    assert "Cite the statute." not in mail.outbox[-1].body  # the reason stays in the system
+    committed(
+        workflow.case_reassign,
+        case=Case.objects.get(pk=case.pk),
+        expected_state=State.DRAFTING,
+        attorney=other_attorney,
+        reason="Leave.",
+    )
+    assert mail.outbox[-1].to == [other_attorney.email]
+    assert len(mail.outbox) == 4
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_development_writes_mail_to_files_under_var(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.MAILERS['default']['BACKEND'], settings.MAILERS['default']['OPTIONS'])"
+    )
+    result = run_python(
+        code, clean_environ() | {"DJANGO_ENV": "development", "VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "filebased.EmailBackend" in result.stdout
+    assert str(tmp_path / "mail") in result.stdout
