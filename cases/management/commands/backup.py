@@ -80,6 +80,8 @@ class Command(BaseCommand):
         try:
             getattr(self, f"do_{action}")(**options)
         except SecurityError as exc:
+            if action == "create":
+                raise CommandError(f"The backup could not be made: {exc}") from exc
             raise CommandError(
                 f"The backup does not open: {exc} (wrong private key, or a damaged or cut-short "
                 "file)."
