@@ -643,6 +643,8 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("A case was given to you")
     REVIEW_WAITING = "review_waiting", _("A draft waits for review")
     CHANGES_ASKED = "changes_asked", _("Changes were asked on your draft")
+    DEADLINE_NEAR = "deadline_near", _("A deadline is near")
+    DEADLINE_PAST = "deadline_past", _("A deadline has passed")
 
 
 class Notification(models.Model):
@@ -656,7 +658,7 @@ class Notification(models.Model):
     kind = models.CharField(_("what"), max_length=20, choices=NotificationKind.choices)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
     # What makes a repeat the same message (a day, for daily reminders); "" for one-off events.
-    occasion = models.CharField(max_length=40, blank=True)
+    occasion = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,11 +8,13 @@ sent twice) and queues its sending by id; the task renders and sends it (tasks.p
 """
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
-from cases.models import Case, Notification, NotificationKind
+from cases.models import Case, Deadline, Notification, NotificationKind
 from clemency.accounts.roles import Role
 
 
@@ -66,3 +68,30 @@ def after_opening(case: Case) -> None:
     """An urgent application: intake staff and coordinators hear of it at once."""
     if case.urgency == "P0":
         notify(NotificationKind.P0_ARRIVED, case, people_in(Role.INTAKE_STAFF, Role.COORDINATOR))
+
+
+REMIND_BEFORE = (7, 1)  # days
+
+
+def remind_of_deadlines(*, today: date) -> int:
+    """7 days and 1 day before each open deadline of a live case, and once when it has passed:
+    the assigned attorney, or (with none) intake staff. Idempotent: each reminder's occasion is
+    the deadline and the day it is about. Returns how many were queued."""
+    due_soon = {today + timedelta(days=days): days for days in REMIND_BEFORE}
+    deadlines = (
+        Deadline.objects.filter(closed_at__isnull=True, case__shredded_at__isnull=True)
+        .filter(Q(due_on__in=list(due_soon)) | Q(due_on__lt=today))
+        .select_related("case__assigned_attorney")
+    )
+    staff = list(people_in(Role.INTAKE_STAFF))
+    queued = 0
+    for deadline in deadlines:
+        case = deadline.case
+        people = [case.assigned_attorney] if case.assigned_attorney else staff
+        if deadline.due_on < today:
+            kind, occasion = NotificationKind.DEADLINE_PAST, f"{deadline.pk}:past"
+        else:
+            days = due_soon[deadline.due_on]
+            kind, occasion = NotificationKind.DEADLINE_NEAR, f"{deadline.pk}:{days}"
+        queued += notify(kind, case, people, occasion=occasion)
+    return queued

@@ -152,3 +152,40 @@ def test_development_writes_mail_to_files_under_var(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "filebased.EmailBackend" in result.stdout
     assert str(tmp_path / "mail") in result.stdout
+
+
+def test_deadline_reminders_come_7_days_and_1_day_before_and_once_when_passed(
+    staff, attorney, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.notifications import remind_of_deadlines
+
+    today = timezone.localdate()
+    mine = make_case(State.DRAFTING, attorney=attorney)
+    nobodys = make_case(State.REVIEW)
+    workflow.case_add_deadline(case=mine, actor=None, kind="filing", due_on=today + timedelta(10))
+    workflow.case_add_deadline(
+        case=nobodys, actor=None, kind="hearing", due_on=today + timedelta(3)
+    )
+
+    def run(day) -> list[str]:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            remind_of_deadlines(today=day)
+        return sorted(m.to[0] for m in mail.outbox)
+
+    assert run(today) == []
+    assert run(today + timedelta(3)) == [attorney.email]  # 7 days before: the attorney
+    assert run(today + timedelta(3)) == []  # the same day again: nothing
+    assert run(today + timedelta(2)) == [staff.email]  # 1 day before, no attorney: staff
+    # The hearing passed (still open): staff hear of it at the first run after; the filing is
+    # 1 day off: the attorney.
+    assert run(today + timedelta(9)) == [attorney.email, staff.email]
+    assert run(today + timedelta(11)) == [attorney.email]  # the filing passed; the hearing: said
+    assert run(today + timedelta(12)) == []  # each said once
+    assert (
+        "has passed" in Notification.objects.filter(kind="deadline_past").first().get_kind_display()
+    )

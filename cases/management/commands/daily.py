@@ -30,6 +30,7 @@ FREQUENT_SECONDS = 5 * 60
 # Once a day.
 JOBS = [
     ("urgency as deadlines come closer", ["recompute_urgency"]),
+    ("deadline reminders", ["remind_deadlines"]),
     ("key rotation and retirement (ADR 0015)", ["keys", "schedule"]),
     ("unsent applications past their time", ["delete_expired_drafts"]),
     ("rate-limit counters past their window", ["delete_stale_counters"]),
