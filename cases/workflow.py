@@ -74,6 +74,7 @@ def _fire(
     reason: str | None = None,
     data: dict | None = None,
     due: date | None = None,
+    system: bool = False,
     **arguments,
 ) -> CaseEvent:
     """Fire a transition on the case as the user saw it, or refuse and change nothing.
@@ -82,7 +83,10 @@ def _fire(
     hands, since the user loaded it is a conflict. Only the columns the transition changes are
     written, so a concurrent change to another column (urgency, say) is never undone.
     """
-    if not rules.may(case, actor, action):
+    # ``system``: the daily job acting on its own (no actor), for the few steps it takes.
+    if system and actor is not None:
+        raise ValueError("A step the system takes has no actor.")
+    if not system and not rules.may(case, actor, action):
         raise _forbidden()
     if case.state != expected_state:
         raise _conflict()
@@ -95,7 +99,7 @@ def _fire(
                 or locked.assigned_attorney_id != case.assigned_attorney_id
             ):
                 raise _conflict()
-            if not rules.may(locked, actor, action):
+            if not system and not rules.may(locked, actor, action):
                 raise _forbidden()
             if not rules.possible_now(locked, action):
                 raise CaseError(_("This cannot be done at this stage of the case."))
@@ -228,6 +232,43 @@ def case_close(
         )
         _revoke_attorneys(case)
     return event
+
+
+UNRESPONSIVE_AFTER = timedelta(days=30)
+
+
+def cases_close_unresponsive(*, today: date) -> int:
+    """Close, as unresponsive, every case still waiting for the applicant 30 days after the
+    information was due (staff extend it by moving that deadline). Daily; a case closed is not
+    closed again. Returns how many were closed."""
+    waiting = (
+        Case.objects.live()
+        .filter(
+            state=State.NEEDS_INFO,
+            deadlines__kind=DeadlineKind.INFO_DUE,
+            deadlines__closed_at__isnull=True,
+            deadlines__due_on__lt=today - UNRESPONSIVE_AFTER,
+        )
+        .distinct()
+    )
+    closed = 0
+    for case in waiting:
+        try:
+            with transaction.atomic():
+                _fire(
+                    case,
+                    None,
+                    "close",
+                    State.NEEDS_INFO,
+                    system=True,
+                    data={"closure_reason": ClosureReason.UNRESPONSIVE, "automatic": True},
+                    closure_reason=ClosureReason.UNRESPONSIVE,
+                )
+                _revoke_attorneys(case)
+        except CaseConflict:
+            continue  # staff acted on it meanwhile
+        closed += 1
+    return closed
 
 
 def case_reopen(*, case: Case, actor, expected_state: str, reason: str) -> CaseEvent:

@@ -205,3 +205,29 @@ def test_the_coordinator_s_calendar_lists_deadlines_by_week_and_reference(
     assert case.applicant.legal_name not in text
     client_for("coordinator").logout()
     assert client_for("staff").get(reverse("cases:calendar")).status_code == 403
+
+
+def test_a_case_is_closed_as_unresponsive_30_days_after_the_information_was_due(staff):
+    asked, extended = make_case(State.REVIEW), make_case(State.REVIEW)
+    for case in (asked, extended):
+        workflow.case_request_info(
+            case=case, actor=staff, expected_state=State.REVIEW, items=["disposition"]
+        )
+    due = TODAY + timedelta(days=30)
+    info = extended.deadlines.get()
+    workflow.case_change_deadline(
+        case=extended,
+        actor=staff,
+        deadline_id=info.pk,
+        due_on=due + timedelta(days=20),
+        reason="Family asked for more time.",
+    )
+    assert workflow.cases_close_unresponsive(today=due + timedelta(days=30)) == 0  # not yet
+    assert workflow.cases_close_unresponsive(today=due + timedelta(days=31)) == 1
+    asked.refresh_from_db()
+    assert (asked.state, asked.closure_reason) == (State.CLOSED, "unresponsive")
+    assert asked.deadlines.filter(closed_at__isnull=True).count() == 0
+    event = asked.events.get(action="close")
+    assert (event.actor, event.data["automatic"]) == (None, True)
+    assert Case.objects.get(pk=extended.pk).state == State.NEEDS_INFO  # staff extended it
+    assert workflow.cases_close_unresponsive(today=due + timedelta(days=31)) == 0  # once
