@@ -82,6 +82,11 @@ class PipelineFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    stuck = django_filters.BooleanFilter(
+        label=_("Only stuck (a long time in one state)"),
+        method="filter_stuck",
+        widget=forms.CheckboxInput,
+    )
 
     class Meta:
         form = FilterForm
@@ -95,6 +100,12 @@ class PipelineFilter(django_filters.FilterSet):
         return queryset.filter(
             next_deadline__gte=today, next_deadline__lte=today + timedelta(days=int(value))
         )
+
+    def filter_stuck(self, queryset, name, value):
+        if not value:
+            return queryset
+        since = timezone.now() - timedelta(days=settings.STUCK_AFTER_DAYS)
+        return queryset.open().filter(state_changed_at__lt=since)
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(next_deadline__lt=timezone.localdate()) if value else queryset

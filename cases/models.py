@@ -645,6 +645,7 @@ class NotificationKind(models.TextChoices):
     CHANGES_ASKED = "changes_asked", _("Changes were asked on your draft")
     DEADLINE_NEAR = "deadline_near", _("A deadline is near")
     DEADLINE_PAST = "deadline_past", _("A deadline has passed")
+    STUCK = "stuck", _("A case has not moved for a long time")
 
 
 class Notification(models.Model):

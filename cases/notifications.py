@@ -95,3 +95,17 @@ def remind_of_deadlines(*, today: date) -> int:
             kind, occasion = NotificationKind.DEADLINE_NEAR, f"{deadline.pk}:{days}"
         queued += notify(kind, case, people, occasion=occasion)
     return queued
+
+
+def flag_stuck_cases(*, now) -> int:
+    """Tell coordinators of each open case in one state longer than STUCK_AFTER_DAYS, once per
+    stay in that state. Returns how many were queued."""
+    from django.conf import settings
+
+    since = now - timedelta(days=settings.STUCK_AFTER_DAYS)
+    coordinators = list(people_in(Role.COORDINATOR))
+    queued = 0
+    for case in Case.objects.live().open().filter(state_changed_at__lt=since):
+        occasion = f"stuck:{case.state}:{case.state_changed_at:%Y%m%d%H%M%S}"
+        queued += notify(NotificationKind.STUCK, case, coordinators, occasion=occasion)
+    return queued

@@ -30,6 +30,7 @@ from cases import forms, rules, services, uploads, workflow
 from cases.filters import PipelineFilter
 from cases.models import (
     NEXT_STEP,
+    OPEN_STATES,
     Case,
     Deadline,
     DeadlineKind,
@@ -221,6 +222,8 @@ def _rows(cases) -> list[dict]:
             "state": states[case.state],
             "urgency": case.urgency,
             "days": (now - case.state_changed_at).days,
+            "stuck": case.state in OPEN_STATES
+            and (now - case.state_changed_at).days > settings.STUCK_AFTER_DAYS,
             "deadline": date_format(case.next_deadline, "SHORT_DATE_FORMAT")
             if case.next_deadline
             else "—",

@@ -343,6 +343,9 @@ BACKUP_PUBLIC_KEY = Path(env_str("BACKUP_PUBLIC_KEY", str(KEY_DIR / "backup.pub"
 # How long backups are kept (`backup create --keep-days`; docker-compose passes the same
 # variable): a shredded case stays in older backups this long (SECURITY.md).
 BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 30)
+# An open case in one state longer than this is flagged on the lists, and coordinators are told
+# (once per stay in that state).
+STUCK_AFTER_DAYS = env_int("STUCK_AFTER_DAYS", 30)
 # `manage.py daily --forever` (docker-compose's scheduler) runs the daily jobs at this hour, UTC.
 DAILY_HOUR = env_int("DAILY_HOUR", 3)
 

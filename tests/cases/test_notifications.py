@@ -189,3 +189,26 @@ def test_deadline_reminders_come_7_days_and_1_day_before_and_once_when_passed(
     assert (
         "has passed" in Notification.objects.filter(kind="deadline_past").first().get_kind_display()
     )
+
+
+def test_cases_stuck_in_one_state_are_flagged_once_and_shown(
+    client_for, coordinator, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.notifications import flag_stuck_cases
+
+    settings.STUCK_AFTER_DAYS = 30
+    stuck, moving = make_case(State.REVIEW), make_case(State.REVIEW)
+    Case.objects.filter(pk=stuck.pk).update(state_changed_at=timezone.now() - timedelta(days=31))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert flag_stuck_cases(now=timezone.now()) == 1
+        assert flag_stuck_cases(now=timezone.now()) == 0  # once per stay in the state
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert_content_free(stuck)
+    page = client_for("coordinator").get("/cases/", {"stuck": "on"}).text
+    assert stuck.reference in page
+    assert moving.reference not in page
+    assert ">stuck</span>" in page
