@@ -122,3 +122,17 @@ def recompute_urgencies(*, today: date | None = None) -> int:
                 dirty.append(case)
         Case.objects.bulk_update(dirty, fields)
         changed += len(dirty)
+
+
+def waiting_for_the_applicant(*, due_before: date):
+    """Live cases still waiting for information whose due date was before ``due_before``."""
+    return (
+        Case.objects.live()
+        .filter(
+            state="needs_info",
+            deadlines__kind=DeadlineKind.INFO_DUE,
+            deadlines__closed_at__isnull=True,
+            deadlines__due_on__lt=due_before,
+        )
+        .distinct()
+    )

@@ -662,6 +662,8 @@ class Notification(models.Model):
     occasion = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Seen: the person opened the case, or marked it done in their "waiting for you" list.
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -669,6 +671,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "case", "occasion"], name="notification_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_waiting",
+                condition=models.Q(read_at__isnull=True),
             )
         ]
 

@@ -109,3 +109,40 @@ def flag_stuck_cases(*, now) -> int:
         occasion = f"stuck:{case.state}:{case.state_changed_at:%Y%m%d%H%M%S}"
         queued += notify(NotificationKind.STUCK, case, coordinators, occasion=occasion)
     return queued
+
+
+WAITING_DAYS = 30
+
+
+def waiting_for(user, *, limit: int = 10) -> list[Notification]:
+    """What waits for this person: their unread notifications of the last month, about cases
+    they may still see, newest first (their landing page's list)."""
+    from django.utils import timezone
+
+    from cases import rules
+
+    since = timezone.now() - timedelta(days=WAITING_DAYS)
+    visible = Case.objects.visible_to(user).live()
+    return (
+        list(
+            Notification.objects.filter(
+                recipient=user, read_at__isnull=True, created_at__gte=since, case__in=visible
+            )
+            .select_related("case")
+            .only("kind", "created_at", "case__reference")
+            .order_by("-created_at")[:limit]
+        )
+        if rules.sees_all(user) or rules.has_own_cases(user)
+        else []
+    )
+
+
+def mark_read(user, *, case: Case | None = None, notification_id=None) -> int:
+    from django.utils import timezone
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if case is not None:
+        unread = unread.filter(case=case)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

@@ -9,6 +9,11 @@ urlpatterns = [
     path("coordination/", views.coordination, name="coordination"),
     path("mine/", views.my_cases, name="my-cases"),
     path("calendar/", views.calendar, name="calendar"),
+    path(
+        "notifications/<uuid:notification_id>/done/",
+        views.notification_done,
+        name="notification-done",
+    ),
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/notes/", views.case_note, name="case-note"),
     path("<uuid:case_id>/screening/", views.case_screening, name="case-screening"),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases import forms, rules, services, uploads, workflow
+from cases import forms, notifications, rules, services, uploads, workflow
 from cases.filters import PipelineFilter
 from cases.models import (
     NEXT_STEP,
@@ -268,6 +268,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         request,
         "cases/pipeline.html",
         {
+            "waiting": notifications.waiting_for(request.user),
             "filters": filters,
             "page": page,
             "rows": _rows(page),
@@ -290,6 +291,7 @@ def coordination(request: HttpRequest) -> HttpResponse:
         request,
         "cases/coordination.html",
         {
+            "waiting": notifications.waiting_for(request.user),
             "to_match": _rows(cases.filter(state=State.ACCEPTED)[:PAGE_SIZE]),
             "to_review": _rows(cases.filter(state=State.QA_REVIEW)[:PAGE_SIZE]),
             "filed": _rows(cases.filter(state=State.SUBMITTED)[:PAGE_SIZE]),
@@ -335,7 +337,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     cases = _queue(Case.objects.visible_to(request.user).live()).only(*ROW_FIELDS)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/my_cases.html", {"page": page, "rows": _rows(page)})
+    return render(
+        request,
+        "cases/my_cases.html",
+        {"waiting": notifications.waiting_for(request.user), "page": page, "rows": _rows(page)},
+    )
 
 
 # --- One case -------------------------------------------------------------------------------------
@@ -355,6 +361,7 @@ def _case_page(
     applicant = getattr(case, "applicant", None)
     screening = getattr(case, "screening", None)
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
+    notifications.mark_read(user, case=case)  # what waited for them about it is seen
     can = rules.rights(case, user)
     actions, blocked = case_actions(case, user)
     labels = dict(InfoItem.choices)
@@ -555,6 +562,14 @@ def case_deadline(request: HttpRequest, case_id: uuid.UUID, deadline_id: uuid.UU
         {"case": case, "deadline": deadline, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+def notification_done(request: HttpRequest, notification_id: uuid.UUID) -> HttpResponse:
+    """Take one item off the person's "waiting for you" list (only their own)."""
+    if not notifications.mark_read(request.user, notification_id=notification_id):
+        raise Http404
+    return redirect("accounts:home")
 
 
 @require_POST

@@ -241,18 +241,8 @@ def cases_close_unresponsive(*, today: date) -> int:
     """Close, as unresponsive, every case still waiting for the applicant 30 days after the
     information was due (staff extend it by moving that deadline). Daily; a case closed is not
     closed again. Returns how many were closed."""
-    waiting = (
-        Case.objects.live()
-        .filter(
-            state=State.NEEDS_INFO,
-            deadlines__kind=DeadlineKind.INFO_DUE,
-            deadlines__closed_at__isnull=True,
-            deadlines__due_on__lt=today - UNRESPONSIVE_AFTER,
-        )
-        .distinct()
-    )
     closed = 0
-    for case in waiting:
+    for case in deadlines.waiting_for_the_applicant(due_before=today - UNRESPONSIVE_AFTER):
         try:
             with transaction.atomic():
                 _fire(

@@ -212,3 +212,34 @@ def test_cases_stuck_in_one_state_are_flagged_once_and_shown(
     assert stuck.reference in page
     assert moving.reference not in page
     assert ">stuck</span>" in page
+
+
+def test_what_waits_for_someone_is_on_their_landing_page_until_seen(
+    client_for, coordinator, attorney, other_attorney
+):
+    from django.urls import reverse
+
+    case = make_case(State.DRAFTING, attorney=attorney)
+    notify(NotificationKind.ASSIGNED, case, [attorney], occasion="a")
+    notify(NotificationKind.REVIEW_WAITING, case, [coordinator], occasion="b")
+    client = client_for("attorney")
+    page = client.get(reverse("cases:my-cases")).text
+    assert "Waiting for you" in page
+    assert "A case was given to you" in page
+    assert "A draft waits for review" not in page  # the coordinator's
+    client.get(reverse("cases:case", kwargs={"case_id": case.pk}))  # seen
+    assert "A case was given to you" not in client.get(reverse("cases:my-cases")).text
+    client.logout()
+
+    coordinator_client = client_for("coordinator")
+    assert "A draft waits for review" in coordinator_client.get(reverse("cases:coordination")).text
+    mine = Notification.objects.get(recipient=coordinator)
+    done = reverse("cases:notification-done", kwargs={"notification_id": mine.pk})
+    coordinator_client.logout()
+    assert client_for("other_attorney").post(done).status_code == 404  # not theirs
+    client_for("other_attorney").logout()
+    assert client_for("coordinator").post(done).status_code == 302
+    assert (
+        "Nothing waits for you."
+        in client_for("coordinator").get(reverse("cases:coordination")).text
+    )
