@@ -265,3 +265,16 @@ class DeadlineChangeForm(forms.Form):
         if not (data.get("reason") or "").strip():
             self.add_error("reason", _("Please give a reason."))
         return data
+
+
+class NotificationChoicesForm(forms.Form):
+    """For each kind of notification: at once, or in one message a day."""
+
+    def __init__(self, *args, kinds, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in kinds:
+            self.fields[value] = forms.ChoiceField(
+                label=label,
+                choices=[("now", _("At once")), ("digest", _("In one message a day"))],
+                widget=forms.RadioSelect,
+            )

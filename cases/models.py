@@ -683,3 +683,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id}"
+
+
+class NotificationChoice(models.Model):
+    """How one person wants one kind of notification: at once (the default) or in a daily
+    digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_choices"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    digest = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_choice_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'digest' if self.digest else 'at once'}"

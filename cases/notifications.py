@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
-from cases.models import Case, Deadline, Notification, NotificationKind
+from cases.models import Case, Deadline, Notification, NotificationChoice, NotificationKind
 from clemency.accounts.roles import Role
 
 
@@ -43,9 +43,17 @@ def notify(kind: NotificationKind, case: Case, recipients: Iterable, *, occasion
     new = list(
         Notification.objects.filter(
             kind=kind, case=case, occasion=occasion, recipient__in=[p.pk for p in missing]
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "recipient_id")
     )
-    for notification_id in new:
+    # Those who chose a daily digest for this kind get it with the others (send_digests).
+    digest = set(
+        NotificationChoice.objects.filter(
+            kind=kind, digest=True, user__in=[p.pk for p in missing]
+        ).values_list("user_id", flat=True)
+    )
+    for notification_id, recipient_id in new:
+        if recipient_id in digest:
+            continue
         transaction.on_commit(
             lambda pk=str(notification_id): send_notification.enqueue(notification_id=pk)
         )
@@ -146,3 +154,30 @@ def mark_read(user, *, case: Case | None = None, notification_id=None) -> int:
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())
+
+
+def send_digests() -> int:
+    """One message per person with every notification they chose to get daily and that is not
+    sent yet (daily; each goes once). Returns how many messages were queued."""
+    from cases.tasks import send_digest
+
+    people = set(
+        Notification.objects.filter(sent_at__isnull=True)
+        .filter(
+            recipient__notification_choices__digest=True,
+            recipient__notification_choices__kind=models.F("kind"),
+        )
+        .values_list("recipient_id", flat=True)
+    )
+    for person in sorted(people):
+        send_digest.enqueue(user_id=person)
+    return len(people)
+
+
+def choose(user, digest_by_kind: dict[str, bool]) -> None:
+    """Save how this person wants each kind (True: in the daily digest)."""
+    for kind, digest in digest_by_kind.items():
+        if kind in NotificationKind.values:
+            NotificationChoice.objects.update_or_create(
+                user=user, kind=kind, defaults={"digest": digest}
+            )

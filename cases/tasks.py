@@ -36,3 +36,40 @@ def send_notification(*, notification_id: str) -> None:
         EmailMessage(" ".join(subject.split()), body, to=[notification.recipient.email]).send()
         notification.sent_at = timezone.now()
         notification.save(update_fields=["sent_at"])
+
+
+@task()
+def send_digest(*, user_id: int) -> None:
+    """The day's notifications of the kinds this person gets as a digest, in one message."""
+    from django.contrib.auth import get_user_model
+
+    from cases.models import Notification
+
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None:
+        return
+    with transaction.atomic():
+        chosen = person.notification_choices.filter(digest=True).values("kind")
+        items = list(
+            Notification.objects.select_for_update()
+            .select_related("case")
+            .filter(recipient=person, sent_at__isnull=True, kind__in=chosen)
+            .order_by("created_at")
+        )
+        if not items:
+            return
+        lines = [
+            {
+                "label": item.get_kind_display,
+                "reference": item.case.reference,
+                "url": urljoin(settings.SITE_URL, item.case.get_absolute_url()),
+            }
+            for item in items
+        ]
+        with translation.override(person.language):
+            subject = render_to_string("cases/email/digest_subject.txt", {"count": len(lines)})
+            body = render_to_string("cases/email/digest.txt", {"items": lines})
+        EmailMessage(" ".join(subject.split()), body, to=[person.email]).send()
+        Notification.objects.filter(pk__in=[item.pk for item in items]).update(
+            sent_at=timezone.now()
+        )

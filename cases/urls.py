@@ -9,6 +9,7 @@ urlpatterns = [
     path("coordination/", views.coordination, name="coordination"),
     path("mine/", views.my_cases, name="my-cases"),
     path("calendar/", views.calendar, name="calendar"),
+    path("notifications/", views.notification_choices, name="notification-choices"),
     path(
         "notifications/<uuid:notification_id>/done/",
         views.notification_done,

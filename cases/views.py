@@ -34,6 +34,7 @@ from cases.models import (
     Case,
     Deadline,
     DeadlineKind,
+    NotificationKind,
     State,
     has_attorney,
     has_client_sign_off,
@@ -560,6 +561,27 @@ def case_deadline(request: HttpRequest, case_id: uuid.UUID, deadline_id: uuid.UU
         request,
         "cases/deadline.html",
         {"case": case, "deadline": deadline, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def notification_choices(request: HttpRequest) -> HttpResponse:
+    """How the person wants each kind of notification: at once or in a daily digest."""
+    rules.require(rules.sees_all(request.user) or rules.has_own_cases(request.user))
+    chosen = dict(request.user.notification_choices.values_list("kind", "digest"))
+    initial = {kind: "digest" if chosen.get(kind) else "now" for kind in NotificationKind.values}
+    form = forms.NotificationChoicesForm(
+        request.POST or None, initial=initial, kinds=NotificationKind.choices
+    )
+    if request.method == "POST" and form.is_valid():
+        notifications.choose(request.user, {k: v == "digest" for k, v in form.cleaned_data.items()})
+        messages.success(request, _("Your choices are saved."))
+        return redirect("cases:notification-choices")
+    return render(
+        request,
+        "cases/notification_choices.html",
+        {"form": form},
         status=400 if request.method == "POST" else 200,
     )
 

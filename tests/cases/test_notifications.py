@@ -243,3 +243,30 @@ def test_what_waits_for_someone_is_on_their_landing_page_until_seen(
         "Nothing waits for you."
         in client_for("coordinator").get(reverse("cases:coordination")).text
     )
+
+
+def test_a_person_can_take_a_kind_as_a_daily_digest(
+    client_for, attorney, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from cases.notifications import send_digests
+
+    client = client_for("attorney")
+    assert client.get(reverse("cases:notification-choices")).status_code == 200
+    choices = dict.fromkeys(NotificationKind.values, "now") | {"assigned": "digest"}
+    assert client.post(reverse("cases:notification-choices"), choices).status_code == 302
+    first, second = make_case(State.DRAFTING), make_case(State.DRAFTING)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(NotificationKind.ASSIGNED, first, [attorney], occasion="1")
+        notify(NotificationKind.ASSIGNED, second, [attorney], occasion="2")
+        notify(NotificationKind.CHANGES_ASKED, first, [attorney], occasion="3")  # at once
+    assert len(mail.outbox) == 1
+    mail.outbox.clear()
+    assert send_digests() == 1
+    (digest,) = mail.outbox
+    assert digest.subject == "2 things wait for you"
+    assert first.reference in digest.body
+    assert second.reference in digest.body
+    assert_content_free(first)
+    assert send_digests() == 0  # each goes once

@@ -32,6 +32,7 @@ JOBS = [
     ("urgency as deadlines come closer", ["recompute_urgency"]),
     ("deadline reminders", ["remind_deadlines"]),
     ("cases whose applicant did not answer", ["close_unresponsive"]),
+    ("daily digests", ["send_digests"]),
     ("key rotation and retirement (ADR 0015)", ["keys", "schedule"]),
     ("unsent applications past their time", ["delete_expired_drafts"]),
     ("rate-limit counters past their window", ["delete_stale_counters"]),
