@@ -13,6 +13,15 @@ pytestmark = pytest.mark.django_db
 WARNING = "waited more than 5 minutes to become"
 
 
+@pytest.fixture(autouse=True)
+def _count_afresh():
+    from cases.context_processors import forget_count
+
+    forget_count()
+    yield
+    forget_count()
+
+
 @pytest.fixture
 def sent_but_not_opened(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker
