@@ -315,7 +315,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     due = (
         Deadline.objects.filter(case__in=live, closed_at__isnull=True, due_on__lte=until)
         .select_related("case")
-        .only("kind", "due_on", "case__reference", "case__urgency")
+        .only("kind", "due_on", "case__reference", "case__urgency", "case__state")
         .order_by("due_on", "case__urgency")
     )
     weeks: dict[date, list] = {}

@@ -231,3 +231,17 @@ def test_a_case_is_closed_as_unresponsive_30_days_after_the_information_was_due(
     assert (event.actor, event.data["automatic"]) == (None, True)
     assert Case.objects.get(pk=extended.pk).state == State.NEEDS_INFO  # staff extended it
     assert workflow.cases_close_unresponsive(today=due + timedelta(days=31)) == 0  # once
+
+
+def test_the_calendar_is_the_same_queries_for_3_or_30_deadlines(
+    client_for, staff, django_assert_max_num_queries
+):
+    client = client_for("coordinator")
+    client.get(reverse("cases:calendar"))  # the session and the role, loaded once
+    for count in (3, 27):
+        for _ in range(count):
+            workflow.case_add_deadline(
+                case=make_case(State.REVIEW), actor=staff, kind="hearing", due_on=TODAY
+            )
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("cases:calendar")).status_code == 200
