@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case, Deadline, DeadlineKind, DeadlineOutcome, DeadlineSource
-from cases.urgency import Assessment, assess
+from cases.urgency import Assessment, assess, dates_from_answers
 
 # What a transition does to deadlines: the kind it opens (with the date the step was given),
 # and the kinds it closes, with the outcome.
@@ -25,8 +25,6 @@ CLOSES = {
     ),
     "close": (set(DeadlineKind), DeadlineOutcome.CANCELLED),
 }
-# Which answers of the application are deadlines.
-FROM_ANSWERS = {"next_hearing": DeadlineKind.HEARING, "ice_check_in": DeadlineKind.CHECK_IN}
 
 
 def follow_transition(case: Case, action: str, *, due: date | None = None) -> None:
@@ -43,12 +41,7 @@ def follow_transition(case: Case, action: str, *, due: date | None = None) -> No
 
 def from_answers(case: Case, answers: dict[str, Any]) -> None:
     """The dates an application gives (a hearing, an ICE check-in) become deadlines."""
-    immigration = answers.get("immigration") or {}
-    for field, kind in FROM_ANSWERS.items():
-        try:
-            due = date.fromisoformat(immigration.get(field) or "")
-        except (TypeError, ValueError):
-            continue
+    for kind, due in dates_from_answers(answers):
         Deadline.objects.create(case=case, kind=kind, due_on=due, source=DeadlineSource.APPLICATION)
     refresh_next_deadline(case)
 

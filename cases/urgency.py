@@ -90,15 +90,15 @@ def assess(basis: Assessment, deadlines: Iterable[tuple[str, date]], *, today: d
     return min(basis, dated) if dated else basis
 
 
-def urgency_from_answers(answers: dict[str, Any], *, today: date) -> Urgency:
-    """The urgency an application has when it is opened (its dates as its deadlines will be)."""
+# Which answers of the application are dates that become deadlines.
+ANSWER_DATES = {"ice_check_in": DeadlineKind.CHECK_IN, "next_hearing": DeadlineKind.HEARING}
+
+
+def dates_from_answers(answers: dict[str, Any]) -> list[tuple[str, date]]:
+    """The application's dates (an ICE check-in, a hearing) as (deadline kind, date)."""
     immigration = answers.get("immigration") or {}
-    dates = [
+    return [
         (kind, due)
-        for field, kind in (
-            ("ice_check_in", DeadlineKind.CHECK_IN),
-            ("next_hearing", DeadlineKind.HEARING),
-        )
+        for field, kind in ANSWER_DATES.items()
         if (due := _date(immigration.get(field)))
     ]
-    return Urgency(assess(basis_from_answers(answers), dates, today=today).urgency)

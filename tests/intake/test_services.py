@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.models import Applicant, BlindIndex, Case, Urgency
 from cases.opening import case_open_submission
 from cases.publication import publish_status
-from cases.urgency import urgency_from_answers
+from cases.urgency import assess, basis_from_answers, dates_from_answers
 from clemency.common.status import PublicStage
 from clemency.security import drafts
 from clemency.security.errors import KeyNotAvailable
@@ -214,7 +214,9 @@ TODAY = date(2026, 11, 23)
     ],
 )
 def test_urgency_rules(answers, expected):
-    assert urgency_from_answers(answers, today=TODAY) == expected
+    """What opening computes: the application's basis, then its dates as deadlines."""
+    computed = assess(basis_from_answers(answers), dates_from_answers(answers), today=TODAY)
+    assert computed.urgency == expected
 
 
 def test_draft_ids_are_random():
