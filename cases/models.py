@@ -198,6 +198,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="assigned_cases",
     )
     info_requested = models.JSONField(_("information asked for"), default=list, blank=True)
+    # When what the applicant sent from the status page reached the case, while it waits for
+    # them (cleared when staff ask again or go on): the request is answered.
+    info_answered_at = models.DateTimeField(_("the applicant answered"), null=True, blank=True)
     client_signed_off_on = models.DateField(_("client signed off on"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     filing_channel = models.CharField(
@@ -296,11 +299,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def request_info(self, *, items: list[str]) -> None:
         self._entered()
         self.info_requested = list(items)
+        self.info_answered_at = None
 
     @transition(state, source=State.NEEDS_INFO, target=State.REVIEW, permission=rules.may_screen)
     def resume_review(self) -> None:
         self._entered()
         self.info_requested = []
+        self.info_answered_at = None
 
     @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=rules.may_screen)
     def accept(self) -> None:
@@ -436,6 +441,9 @@ class Applicant(CasePart):
     story = EncryptedTextField(_("story"), null=True)
     # The whole application as sent (intake step -> answers), for the case page.
     answers = EncryptedJSONField(_("application"), null=True)
+    # Where to send "there is news, please check your status" (cases/outreach.py), as the
+    # applicant left it on the status page: {"email", "phone", "language"}; None: no messages.
+    news_contact = EncryptedJSONField(_("where to send news"), null=True)
 
     class Meta:
         verbose_name = _("applicant")
@@ -528,6 +536,8 @@ class Note(CasePart):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = EncryptedTextField(_("note"))
+    # Written by the applicant on the status page (cases/replies.py), not by staff.
+    from_applicant = models.BooleanField(_("from the applicant"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
@@ -646,6 +656,7 @@ class NotificationKind(models.TextChoices):
     DEADLINE_NEAR = "deadline_near", _("A deadline is near")
     DEADLINE_PAST = "deadline_past", _("A deadline has passed")
     STUCK = "stuck", _("A case has not moved for a long time")
+    APPLICANT_ANSWERED = "answered", _("The applicant sent what was asked")
 
 
 class Notification(models.Model):
@@ -700,3 +711,22 @@ class NotificationChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {'digest' if self.digest else 'at once'}"
+
+
+class ApplicantMessage(models.Model):
+    """One "there is news, please check your status" message to an applicant (cases/outreach.py):
+    which case and on what occasion, so that nothing is sent twice; never where it went."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="applicant_messages")
+    occasion = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "occasion"], name="applicant_message_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"applicant message {self.pk}"

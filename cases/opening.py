@@ -31,6 +31,7 @@ from django.utils import timezone
 from cases import deadlines, notifications
 from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
+from cases.replies import attach_waiting_replies
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
 from cases.urgency import basis_from_answers
 from clemency.audit.log import record
@@ -128,6 +129,7 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         draft.save(update_fields=["opened_at", "answers", "sealed_key", "updated_at"])
         publish_status(case)
         notifications.after_opening(case)
+        attach_waiting_replies(case)  # a way to be reached, left before it was opened
         record(
             "case.opened",
             case_id=case.pk,

@@ -1,13 +1,15 @@
 """What the applicant's status page may know of a case: its public projection (DESIGN.md §4).
 
 The public intake never reads a case. It reads the submission (intake.Draft, which has the case's
-UUID) and, on it, two things written here: a coarse stage (PublicStage) and the codes of what
-staff asked for (InfoItem). Both come from fixed lists, never personal data. This module is their
+UUID) and, on it, what is written here: a coarse stage (PublicStage), the codes of what staff
+asked for (InfoItem), by when, whether what the applicant sent has reached the case, and whether
+the case keeps a way to tell them of news. Codes from fixed lists, two dates and a flag, never
+personal data. This module is their
 only writer: cases/opening.py calls it when a case is opened, cases/workflow.py after every
 change of state.
 """
 
-from cases.models import Case, State
+from cases.models import Applicant, Case, Deadline, DeadlineKind, State
 from clemency.common.status import InfoItem, PublicStage
 from intake.models import Draft
 
@@ -25,15 +27,41 @@ PUBLIC_STAGES: dict[State, PublicStage] = {
 
 
 def publish_status(case: Case) -> None:
-    """Write the case's stage, and what staff asked the applicant for, onto its submission.
+    """Write the case's public projection onto its submission, and tell the applicant that
+    there is news when the stage or what staff ask for changed (cases/outreach.py).
 
-    One UPDATE; a case that was not opened from a submission has none, and nothing is written.
-    Call it inside the transaction that changed the case.
+    A case that was not opened from a submission has none, and nothing is written. Call it
+    inside the transaction that changed the case.
     """
+    from cases import outreach
+
     state = State(case.state)
-    requested = (
-        [item for item in case.info_requested if item in InfoItem.values]
-        if state == State.NEEDS_INFO
-        else []
+    waiting = state == State.NEEDS_INFO
+    requested = [item for item in case.info_requested if item in InfoItem.values] if waiting else []
+    due = (
+        Deadline.objects.filter(case=case, kind=DeadlineKind.INFO_DUE, closed_at__isnull=True)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+        if waiting
+        else None
     )
-    Draft.objects.filter(pk=case.pk).update(stage=PUBLIC_STAGES[state], requested=requested)
+    stage = PUBLIC_STAGES[state]
+    news = (
+        not case.is_shredded
+        and Applicant.objects.filter(case=case, news_contact__isnull=False).exists()
+    )
+    before = Draft.objects.filter(pk=case.pk).values("stage", "requested").first()
+    if before is None:
+        return
+    Draft.objects.filter(pk=case.pk).update(
+        stage=stage,
+        requested=requested,
+        reply_due=due,
+        answered_at=case.info_answered_at if waiting else None,
+        news=news,
+    )
+    changed = before["stage"] != stage or (requested and before["requested"] != requested)
+    if changed and news and stage != PublicStage.RECEIVED:
+        # Once per entry into a state: a retried change does not send it twice.
+        outreach.announce(case, occasion=f"{state}:{case.state_changed_at:%Y%m%d%H%M%S%f}")

@@ -51,6 +51,7 @@ from clemency.security.storage import (
     EncryptedUploadedFile,
     PlaintextSource,
 )
+from intake.models import Reply, ReplyDocument
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def document_store(
     upload: EncryptedUploadedFile | None = None,
     content: PlaintextSource | None = None,
     original_name: str = "",
+    counted: bool = True,
 ) -> Document:
     """Store a file for a case, encrypted under the case key: the one way a case gets a document.
 
@@ -162,6 +164,8 @@ def document_store(
     lock, so two uploads at once cannot both take the last place (cases/uploads.py). The stored
     object is deleted again if anything is refused or the record cannot be saved. ``actor``
     None is the system itself; a user must be allowed to add this kind of document to this case.
+    ``counted`` False skips the case's budget: for files that were held to the application's
+    budget when the applicant sent them (cases/replies.py), which must not be lost here.
     """
     if kind not in Document.Kind.values:
         raise CaseError(_("Please choose one of the options."))
@@ -202,7 +206,7 @@ def document_store(
                 content_type = filetypes.sniff(stored.head)
                 if content_type is None:
                     raise CaseError(refused_type)
-                if problem := uploads.room_problem(case, size):
+                if counted and (problem := uploads.room_problem(case, size)):
                     raise CaseError(problem)
             document = Document.objects.create(
                 id=document_id,
@@ -379,6 +383,12 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
                 raise CaseConflict(_("This case is not closed any more: nothing was erased."))
             raise CaseForbidden(_("You may not do this on this case."))
         object_names = list(locked.documents.values_list("object_name", flat=True))
+        # What the applicant sent from the status page and was not attached yet goes unread.
+        replies = Reply.objects.filter(draft_id=locked.pk)
+        object_names += ReplyDocument.objects.filter(reply__in=replies).values_list(
+            "object_name", flat=True
+        )
+        replies.delete()
         PendingDeletion.objects.bulk_create(
             [PendingDeletion(object_name=name) for name in object_names]
         )

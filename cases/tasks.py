@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 
@@ -73,3 +74,43 @@ def send_digest(*, user_id: int) -> None:
         Notification.objects.filter(pk__in=[item.pk for item in items]).update(
             sent_at=timezone.now()
         )
+
+
+@task()
+def send_applicant_message(*, message_id: str) -> None:
+    """Send one "there is news, please check your status" message to an applicant, once, in
+    their language, to the e-mail address or phone number they left (cases/outreach.py). The
+    contact is decrypted here, for this message only, and the read is audited."""
+    from cases.models import ApplicantMessage
+    from clemency import texting
+    from clemency.audit.log import record
+
+    with transaction.atomic():
+        message = (
+            ApplicantMessage.objects.select_for_update()
+            .select_related("case")
+            .filter(pk=message_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None or message.case.is_shredded:
+            return
+        applicant = message.case.applicant if hasattr(message.case, "applicant") else None
+        contact = applicant.news_contact if applicant is not None else None
+        if not contact:
+            return  # they stopped the messages meanwhile
+        record(
+            "applicant.contact_read",
+            case_id=message.case_id,
+            data={"purpose": "news message", "message": str(message.pk)},
+        )
+        context = {"url": urljoin(settings.PUBLIC_SITE_URL, reverse("intake:status"))}
+        with translation.override(contact.get("language") or message.case.language):
+            if contact.get("email"):
+                subject = render_to_string("cases/applicant/news_subject.txt", context)
+                body = render_to_string("cases/applicant/news.txt", context)
+                EmailMessage(" ".join(subject.split()), body, to=[contact["email"]]).send()
+            if contact.get("phone") and texting.enabled():
+                text = render_to_string("cases/applicant/news_text.txt", context).strip()
+                texting.send_text(contact["phone"], text)
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at"])

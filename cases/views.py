@@ -142,6 +142,7 @@ OTHER_EVENTS = {
     "deadline_added": gettext_lazy("Deadline added"),
     "deadline_changed": gettext_lazy("Deadline moved"),
     "deadline_closed": gettext_lazy("Deadline closed"),
+    "applicant_replied": gettext_lazy("The applicant sent what was asked"),
 }
 
 

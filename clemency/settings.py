@@ -366,6 +366,14 @@ INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
 # for DRAFT_LIFETIME_DAYS, so this is what one robot's application can hold for a month.
 INTAKE_MAX_FILES = env_int("INTAKE_MAX_FILES", 20)
 INTAKE_MAX_TOTAL_MB = env_int("INTAKE_MAX_TOTAL_MB", 100)
+# What an applicant sends from the status page when staff ask for something (intake/replies.py):
+# files per reply (each up to INTAKE_MAX_UPLOAD_MB, together up to INTAKE_MAX_TOTAL_MB), the
+# message's length, replies per application a day, and how long the right status code keeps
+# the page open in that browser.
+REPLY_MAX_FILES = env_int("REPLY_MAX_FILES", 10)
+REPLY_MESSAGE_CHARS = env_int("REPLY_MESSAGE_CHARS", 2000)
+INTAKE_REPLY_LIMIT = env_int("INTAKE_REPLY_LIMIT", 10)
+STATUS_ACCESS_MINUTES = env_int("STATUS_ACCESS_MINUTES", 30)
 # Files from one client address per hour, refused ones included, counted before a byte is
 # stored (clemency/limits.py): a legal-aid office filling three applications in an hour
 # (3 x 20 files) gets through; a robot adds at most 60 x 20 MB an hour from one address.
@@ -464,6 +472,17 @@ else:
     }
 # The staff site's address, for links in the messages it sends.
 SITE_URL = env_str("SITE_URL", STAFF_SITE_URL or "http://127.0.0.1:8000")
+# The public site's address, for "please check your status" messages to applicants.
+PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", SITE_URL)
+# Text messages to applicants who ask for them (clemency/texting.py). Development writes them
+# to var/texts/; production sends none unless a provider is configured.
+TEXT_MESSAGE_BACKEND = env_str(
+    "TEXT_MESSAGE_BACKEND", "" if PRODUCTION else "clemency.texting.FileBackend"
+)
+TEXT_TWILIO_API_URL = env_str("TEXT_TWILIO_API_URL", "https://api.twilio.com")
+TEXT_TWILIO_ACCOUNT = env_str("TEXT_TWILIO_ACCOUNT", "")
+TEXT_TWILIO_TOKEN = env_str("TEXT_TWILIO_TOKEN", "")
+TEXT_TWILIO_FROM = env_str("TEXT_TWILIO_FROM", "")
 
 # --- Security -----------------------------------------------------------------------------------
 

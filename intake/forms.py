@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clemency import texting
 from clemency.common.counties import NEW_YORK_COUNTIES
 from clemency.common.forms import REQUIRED, PersonNameField, TextField, date_field
 from clemency.common.text import validate_person_name, validate_visible
@@ -303,3 +304,76 @@ class OtherConvictionsForm(StepForm):
 
 class DocumentsForm(StepForm):
     """The documents step: files go through the encrypting upload handler, not this form."""
+
+
+# --- The status page: the applicant's answer, and a way to be told of news ----------------------
+
+
+class ReplyForm(forms.Form):
+    """A short message beside the files (the files are taken by the encrypting upload handler,
+    intake/views.py)."""
+
+    message = TextField(
+        label=_("A message for our team (optional)"),
+        required=False,
+        max_length=settings.REPLY_MESSAGE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def text_message_number(value: str) -> str:
+    """A phone number as a text message needs it (+ and the country code, E.164), from what
+    people type: spaces, dashes, dots and brackets are fine; ten digits are a US number."""
+    digits = re.sub(r"[\s\-.()]", "", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"\d{10}", digits):
+        digits = "+1" + digits
+    elif re.fullmatch(r"1\d{10}", digits):
+        digits = "+" + digits
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        raise forms.ValidationError(
+            _("Enter the number with its country code, for example +1 347 555 0199."),
+            code="invalid",
+        )
+    return digits
+
+
+class NewsForm(forms.Form):
+    """Where to send "there is news, please check your status" (never more than that)."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        validators=[validate_visible],
+        error_messages={"invalid": _("Enter a valid email address.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone number, for text messages"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "dir": "ltr"}),
+    )
+    stop = forms.BooleanField(label=_("Send me no more messages"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not texting.enabled():  # no provider configured: e-mail only
+            del self.fields["phone"]
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        return text_message_number(phone) if phone else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        wanted = not self.errors and not cleaned.get("stop")
+        if wanted and not (cleaned.get("email") or cleaned.get("phone")):
+            self.add_error(
+                "email",
+                _("Give an email address or a phone number, or choose no messages.")
+                if "phone" in self.fields
+                else _("Give an email address, or choose no messages."),
+            )
+        return cleaned

@@ -29,9 +29,10 @@ class Draft(models.Model):
     uploaded with the draft are encrypted bound to that UUID and stay readable in the case. It is
     also the only link between the two; the public side never reads the case.
 
-    ``stage`` and ``requested`` are what the applicant's status page shows: codes from fixed lists
-    (clemency/common/status.py), never personal data. They are written by draft_submit (received)
-    and then only by cases/publication.py, whenever the case changes.
+    ``stage``, ``requested``, ``reply_due``, ``answered_at`` and ``news`` are what the applicant's
+    status page shows: codes from fixed lists (clemency/common/status.py), dates and a flag, never
+    personal data. They are written by draft_submit (received) and then only by
+    cases/publication.py, whenever the case changes.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -52,6 +53,11 @@ class Draft(models.Model):
     opened_at = models.DateTimeField(null=True, editable=False)
     stage = models.CharField(max_length=16, choices=PublicStage, blank=True, editable=False)
     requested = models.JSONField(default=list, blank=True, editable=False)  # InfoItem codes
+    # While staff wait for the applicant: by when, and when what they sent reached the case.
+    reply_due = models.DateField(null=True, editable=False)
+    answered_at = models.DateTimeField(null=True, editable=False)
+    # Whether the case keeps a way to tell the applicant "there is news" (never the way itself).
+    news = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -100,3 +106,64 @@ class DraftDocument(models.Model):
 
     def __str__(self) -> str:
         return f"document {self.pk}"  # never the file name
+
+
+class Reply(models.Model):
+    """What an applicant sent from the status page after the application: files, a message, a
+    way to be told of news (intake/replies.py). Sealed like a submission: a fresh data key
+    sealed to the intake public key, the message and contact encrypted under it, the files
+    stream-encrypted under it (bound to the draft's UUID, the case's). The public side keeps no
+    copy of the key, so it cannot read a reply afterwards; the staff side's worker attaches it
+    to the case under the case key (cases/replies.py) and then clears everything here but the
+    dates and counts the status page shows."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="replies")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sealed_key = models.BinaryField(null=True, editable=False)
+    message = models.BinaryField(null=True, editable=False)  # encrypted; None: none written
+    contact = models.BinaryField(null=True, editable=False)  # encrypted JSON; None: unchanged
+    # What the status page may say of it, without reading it.
+    files = models.PositiveSmallIntegerField(default=0, editable=False)
+    has_message = models.BooleanField(default=False, editable=False)
+    attached_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(attached_at__isnull=True, sealed_key__isnull=False)
+                | models.Q(
+                    attached_at__isnull=False,
+                    sealed_key__isnull=True,
+                    message__isnull=True,
+                    contact__isnull=True,
+                ),
+                name="attached_replies_are_cleared",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="reply_waiting_to_be_attached",
+                condition=models.Q(attached_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply {self.pk}"
+
+
+class ReplyDocument(models.Model):
+    """A file sent with a reply: stream-encrypted under the reply's key, bound to the draft's
+    UUID; its name and type encrypted under the same key. Deleted once attached to the case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="documents")
+    object_name = models.CharField(max_length=200, unique=True, editable=False)
+    details = models.BinaryField(editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+
+    def __str__(self) -> str:
+        return f"reply document {self.pk}"

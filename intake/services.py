@@ -10,7 +10,7 @@ import functools
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -242,11 +242,29 @@ class Status:
     stage: PublicStage
     reference: str
     requested: tuple[str, ...] = ()  # what staff asked the applicant for (InfoItem labels)
+    reply_due: date | None = None  # by when staff hope to have it
+    answered_at: datetime | None = None  # what the applicant sent reached the case
+    news: bool = False  # the case keeps a way to tell the applicant "there is news"
+    draft_id: uuid.UUID | None = None  # never shown: the page keeps it in the session
 
     @property
     def sentence(self) -> str:
         """The stage as one sentence in the reader's language, naming the reference."""
         return SENTENCES[self.stage] % {"reference": self.reference}
+
+
+def status_of(draft: Draft) -> Status:
+    """The status page's view of a submission (cases/publication.py writes what it reads)."""
+    labels = dict(InfoItem.choices)
+    return Status(
+        stage=PublicStage(draft.stage or PublicStage.RECEIVED),
+        reference=draft.reference,
+        requested=tuple(str(labels[item]) for item in draft.requested if item in labels),
+        reply_due=draft.reply_due if draft.requested else None,
+        answered_at=draft.answered_at if draft.requested else None,
+        news=draft.news,
+        draft_id=draft.pk,
+    )
 
 
 def status_lookup(*, reference: str, status_code: str, client: str) -> Status | None:
@@ -278,9 +296,4 @@ def status_lookup(*, reference: str, status_code: str, client: str) -> Status | 
     if not right:
         return None
     throttle.right_guess(client)
-    labels = dict(InfoItem.choices)
-    return Status(
-        stage=PublicStage(draft.stage or PublicStage.RECEIVED),
-        reference=draft.reference,
-        requested=tuple(str(labels[item]) for item in draft.requested if item in labels),
-    )
+    return status_of(draft)

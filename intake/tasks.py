@@ -16,3 +16,12 @@ def open_submission(*, draft_id: str) -> None:
     from cases.opening import case_open_submission
 
     case_open_submission(draft_id=UUID(draft_id))
+
+
+@task()
+def attach_reply(*, reply_id: str) -> None:
+    """Attach what an applicant sent from the status page to their case (staff worker only;
+    intake/replies.py, cases/replies.py)."""
+    from cases.replies import case_attach_reply
+
+    case_attach_reply(reply_id=UUID(reply_id))

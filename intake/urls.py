@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("intake/<slug:identifier>/", views.step, name="step"),
     path("status/", views.status, name="status"),
+    path("status/reply/", views.status_reply, name="status_reply"),
+    path("status/news/", views.status_news, name="status_news"),
+    path("status/close/", views.status_close, name="status_close"),
 ]

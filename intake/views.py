@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clemency.clientip import client_address
-from clemency.security.storage import EncryptingUploadHandler
-from intake import services, session, steps, throttle, uploads
+from clemency.security.storage import EncryptingUploadHandler, RefuseFilesUploadHandler
+from intake import forms, replies, services, session, steps, throttle, uploads
 from intake.answers import answer_sections
 from intake.models import Draft, DraftDocument
 
@@ -264,21 +264,168 @@ def resume(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
-    error = result = None
-    if request.method == "POST":
-        try:
-            result = services.status_lookup(
-                reference=request.POST.get("reference", ""),
-                status_code=request.POST.get("status_code", ""),
-                client=client_address(request),
-            )
-        except throttle.Throttled as refused:
-            return _too_many(request, "intake/status.html", refused)
-        if result is None:
-            error = _("The reference and code do not match. Check them and try again.")
-    return render(
-        request,
-        "intake/status.html",
-        {"error": error, "result": result},
-        status=400 if error else 200,
+    """Reference and status code in, the application's stage out. The right code keeps the page
+    open in this browser for a while (intake/replies.py), to answer what staff asked for."""
+    if request.method == "GET":
+        draft = replies.draft_with_access(request)
+        if draft is None:
+            return render(request, "intake/status.html", {})
+        return _status_page(request, draft)
+    try:
+        result = services.status_lookup(
+            reference=request.POST.get("reference", ""),
+            status_code=request.POST.get("status_code", ""),
+            client=client_address(request),
+        )
+    except throttle.Throttled as refused:
+        return _too_many(request, "intake/status.html", refused)
+    if result is None:
+        error = _("The reference and code do not match. Check them and try again.")
+        return render(request, "intake/status.html", {"error": error}, status=400)
+    draft = Draft.objects.get(pk=result.draft_id)
+    replies.grant_access(request, draft)
+    return redirect("intake:status")
+
+
+def _status_page(
+    request: HttpRequest,
+    draft: Draft,
+    *,
+    reply_form: forms.ReplyForm | None = None,
+    news_form: forms.NewsForm | None = None,
+    reply_errors: list[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "result": services.status_of(draft),
+        "replies": replies.sent_replies(draft),
+        "may_send_files": replies.may_send_files(draft),
+        "reply_form": reply_form or forms.ReplyForm(),
+        "reply_errors": reply_errors,
+        "news_form": news_form or forms.NewsForm(),
+        "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
+        "max_files": settings.REPLY_MAX_FILES,
+        "max_total_mb": settings.INTAKE_MAX_TOTAL_MB,
+        "access_minutes": settings.STATUS_ACCESS_MINUTES,
+    }
+    return render(request, "intake/status.html", context, status=status)
+
+
+def _status_expired(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("To see an application or answer, enter its reference and code."))
+    return redirect("intake:status")
+
+
+@csrf_exempt  # the body must not be read before the encrypting handler is installed...
+@login_not_required
+@require_POST
+def status_reply(request: HttpRequest) -> HttpResponse:
+    """Files and a message for what staff asked for; each file encrypted as it arrives under the
+    reply's own key, which is sealed to the staff side and forgotten (intake/replies.py)."""
+    draft = replies.draft_with_access(request)
+    if draft is None or not replies.may_send_files(draft):
+        request.upload_handlers = [RefuseFilesUploadHandler()]  # nothing of the body is kept
+        return _status_reply(request, draft, None, None)
+    outgoing = replies.Outgoing.begin(draft)
+    own = settings.INTAKE_MAX_TOTAL_MB * uploads.MB
+    room = uploads.storage_room()
+    budget = uploads.Allowance(
+        files=settings.REPLY_MAX_FILES, bytes=min(own, room), storage_full=room < own
     )
+    admission = uploads.Admission(client_address(request))
+    handler = EncryptingUploadHandler(
+        request,
+        key=outgoing.key,
+        case_id=draft.pk,
+        key_version=1,
+        max_size=settings.INTAKE_MAX_UPLOAD_MB * uploads.MB,
+        max_files=budget.files,
+        max_total=budget.bytes,
+        admit=admission,
+    )
+    request.upload_handlers = [handler]
+    return _status_reply(request, draft, outgoing, Uploading(handler, budget, admission))
+
+
+@csrf_protect  # ...and the CSRF check runs here, once it has been
+def _status_reply(
+    request: HttpRequest,
+    draft: Draft | None,
+    outgoing: "replies.Outgoing | None",
+    uploading: Uploading | None,
+) -> HttpResponse:
+    if outgoing is None or uploading is None:
+        if draft is None:
+            return _status_expired(request)
+        messages.info(request, _("Our team is not waiting for papers from you at the moment."))
+        return redirect("intake:status")
+    form = forms.ReplyForm(request.POST)
+    files = request.FILES.getlist("files")
+    errors = uploads.rejection_messages(
+        uploading.handler.rejections, room=uploading.room, admission=uploading.admission
+    )
+    for upload in files:
+        problem = replies.file_problem(outgoing, upload)
+        if problem and problem not in errors:
+            errors.append(problem)
+    if form.is_valid() and not errors:
+        try:
+            replies.reply_send(
+                outgoing,
+                language=get_language(),
+                message=form.cleaned_data["message"],
+                files=files,
+            )
+        except replies.ReplyError as refused:
+            errors.append(str(refused))
+        else:
+            messages.success(
+                request,
+                _("Thank you. What you sent is on its way to our team, protected."),
+            )
+            return redirect("intake:status")
+    if errors and files:
+        errors.append(_("Nothing was sent. Please choose the files again."))
+    return _status_page(request, draft, reply_form=form, reply_errors=errors, status=400)
+
+
+@login_not_required
+@require_POST
+def status_news(request: HttpRequest) -> HttpResponse:
+    """Where to send "there is news, please check your status", or no more messages."""
+    draft = replies.draft_with_access(request)
+    if draft is None:
+        return _status_expired(request)
+    form = forms.NewsForm(request.POST)
+    if not form.is_valid():
+        return _status_page(request, draft, news_form=form, status=400)
+    contact = replies.Contact(
+        email=form.cleaned_data["email"],
+        phone=form.cleaned_data.get("phone", ""),
+        stop=form.cleaned_data["stop"],
+    )
+    try:
+        replies.reply_send(replies.Outgoing.begin(draft), language=get_language(), contact=contact)
+    except replies.ReplyError as refused:
+        form.add_error(None, str(refused))
+        return _status_page(request, draft, news_form=form, status=400)
+    if contact.stop:
+        messages.success(request, _("We will send you no more messages."))
+    else:
+        messages.success(
+            request,
+            _(
+                "Thank you. When there is news, we will send a short message, with nothing "
+                "else in it."
+            ),
+        )
+    return redirect("intake:status")
+
+
+@login_not_required
+@require_POST
+def status_close(request: HttpRequest) -> HttpResponse:
+    """Close the application's page in this browser (a shared phone)."""
+    replies.forget_access(request)
+    messages.info(request, _("The page is closed. Your reference and code open it again."))
+    return redirect("intake:status")

@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 
 from clemency.accounts.roles import Role
 from clemency.security.keys import init_directory
+from clemency.texting import MemoryBackend
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.s3"]  # s3_server, s3_storage: a real SeaweedFS server on loopback
@@ -43,6 +44,8 @@ def own_keys(settings, key_directory, tmp_path):
 def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TEXT_MESSAGE_BACKEND = "clemency.texting.MemoryBackend"
+    MemoryBackend.outbox.clear()
     settings.STORAGES = settings.STORAGES | {
         "documents": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",

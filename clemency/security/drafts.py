@@ -34,6 +34,8 @@ STATUS_CODE_CHARS = 8  # 40 bits, behind a slow hash and throttling
 _ANSWERS_LABEL = "intake.Draft.answers"
 _BROWSER_LABEL = "intake.Draft.browser"
 _DOCUMENT_LABEL = "intake.DraftDocument.details"
+_REPLY_LABEL = "intake.Reply.content"
+_REPLY_SEAL_CONTEXT = b"reply|"
 _LOCATOR_CONTEXT = b"clemency/draft-locator/v1|"
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
@@ -152,3 +154,32 @@ def decrypt_document_details(
 def seal_for_staff(dek: bytes, *, draft_id: UUID) -> bytes:
     """Seal the DEK to the intake public key: the public side can no longer read the draft."""
     return seal_key(dek, get_provider().intake_public_key(), context=draft_id.bytes)
+
+
+# --- Replies from the status page (intake/replies.py): the same scheme as a submission, with a
+# fresh data key per reply, sealed at once.
+
+
+def reply_seal_context(*, reply_id: UUID, draft_id: UUID) -> bytes:
+    return _REPLY_SEAL_CONTEXT + reply_id.bytes + draft_id.bytes
+
+
+def seal_reply_key(key: bytes, *, reply_id: UUID, draft_id: UUID) -> bytes:
+    """Seal a reply's key to the intake public key: the public side keeps no other copy."""
+    context = reply_seal_context(reply_id=reply_id, draft_id=draft_id)
+    return seal_key(key, get_provider().intake_public_key(), context=context)
+
+
+def encrypt_reply_content(
+    value: Any, key: bytes, *, part: str, reply_id: UUID, draft_id: UUID
+) -> bytes:
+    """A reply's ``part`` ("message", "contact") as encrypted JSON, bound to the reply."""
+    return _seal_json(
+        value, key, label=f"{_REPLY_LABEL}.{part}", row_id=reply_id, draft_id=draft_id
+    )
+
+
+def decrypt_reply_content(
+    blob: bytes, key: bytes, *, part: str, reply_id: UUID, draft_id: UUID
+) -> Any:
+    return _open_json(blob, key, label=f"{_REPLY_LABEL}.{part}", row_id=reply_id, draft_id=draft_id)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
+from clemency.security.drafts import reply_seal_context
 from clemency.security.errors import DecryptionError
 from clemency.security.keys import KEY_BYTES, IntakePrivateKey
 from clemency.security.provider import get_provider
@@ -35,3 +36,10 @@ def unseal_draft_key(sealed: bytes, *, draft_id: UUID) -> bytes:
     """Open a submission's data key with the intake private key it was sealed to."""
     private_key = get_provider().intake_private_key(sealed_header(sealed).key_version)
     return unseal_key(sealed, private_key, context=draft_id.bytes)
+
+
+def unseal_reply_key(sealed: bytes, *, reply_id: UUID, draft_id: UUID) -> bytes:
+    """Open the data key of an applicant's reply (sent from the status page)."""
+    private_key = get_provider().intake_private_key(sealed_header(sealed).key_version)
+    context = reply_seal_context(reply_id=reply_id, draft_id=draft_id)
+    return unseal_key(sealed, private_key, context=context)

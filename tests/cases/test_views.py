@@ -517,7 +517,7 @@ def test_asking_for_more_shows_on_the_applicants_status_page(
     assert case.next_deadline == timezone.localdate() + timedelta(days=30)
 
     status = applicant.post(
-        reverse("intake:status"), {"reference": reference, "status_code": status_code}
+        reverse("intake:status"), {"reference": reference, "status_code": status_code}, follow=True
     )
     assert status.status_code == 200
     assert "To go on, we need from you:" in status.text

@@ -105,7 +105,10 @@ def submitted(django_capture_on_commit_callbacks):
 
 
 def status(client: Client, reference: str, code: str):
-    return client.post(reverse("intake:status"), {"reference": reference, "status_code": code})
+    # The right code opens the page in this browser (a redirect to it); a wrong one says so.
+    return client.post(
+        reverse("intake:status"), {"reference": reference, "status_code": code}, follow=True
+    )
 
 
 def test_wrong_status_codes_from_many_addresses_do_not_lock_the_applicant_out(settings, submitted):

@@ -94,7 +94,7 @@ def test_status_lookup_and_page_never_touch_a_case_table(client, opened):
     with CaptureQueriesContext(connection) as queries:
         status = status_lookup(reference=reference, status_code=code, client="192.0.2.1")
         response = client.post(
-            reverse("intake:status"), {"reference": reference, "status_code": code}
+            reverse("intake:status"), {"reference": reference, "status_code": code}, follow=True
         )
     assert status.stage == PublicStage.REVIEWING
     assert response.status_code == 200
@@ -109,7 +109,9 @@ def test_each_stage_reads_as_one_sentence_with_the_reference(client, opened, sta
     case, reference, code = opened
     Draft.objects.filter(pk=case.pk).update(stage=stage)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.post(reverse("intake:status"), {"reference": reference, "status_code": code})
+    response = client.post(
+        reverse("intake:status"), {"reference": reference, "status_code": code}, follow=True
+    )
     with translation.override(language):
         sentence = SENTENCES[stage] % {"reference": reference}
     assert f"<p>{escape(sentence)}</p>" in response.text

@@ -61,7 +61,7 @@ def test_the_whole_journey(client, django_capture_on_commit_callbacks):
     assert case.urgency == "P0"  # in ICE detention
     assert client.get(reverse("intake:review")).status_code == 302  # the draft is gone here
     status = client.post(
-        reverse("intake:status"), {"reference": reference, "status_code": status_code}
+        reverse("intake:status"), {"reference": reference, "status_code": status_code}, follow=True
     )
     assert status.status_code == 200
     assert "received" in status.text

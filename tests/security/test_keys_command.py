@@ -286,7 +286,9 @@ def test_an_intake_key_is_kept_while_a_sent_application_waits_to_be_opened(own_k
     waiting, _sealed = _sent_application(open_it=False)
     call_command("keys", "schedule", "--now")
     captured = capsys.readouterr()
-    assert "1 sent applications sealed to intake key 1 are not opened yet" in captured.err
+    assert (
+        "1 sent applications or replies sealed to intake key 1 are not opened yet" in captured.err
+    )
     assert intake_key_path(own_keys, 1).exists()
 
     # New submissions are sealed to the new key; the waiting one still opens with the old one.
@@ -396,7 +398,9 @@ def test_a_submission_in_flight_keeps_its_intake_key(
 
     err = io.StringIO()
     call_command("keys", "schedule", stdout=io.StringIO(), stderr=err)
-    assert "1 sent applications sealed to intake key 1 are not opened yet" in err.getvalue()
+    assert (
+        "1 sent applications or replies sealed to intake key 1 are not opened yet" in err.getvalue()
+    )
     assert intake_key_path(own_keys, 1).exists()
     assert case_open_submission(draft_id=draft.pk) is not None  # and it opens
 

@@ -49,7 +49,7 @@ from clemency.security.storage import EncryptedDocumentStorage, StorageUnavailab
 FORMAT = "clemency-backup/1"
 CHUNK = 1024 * 1024
 # Every table that names a stored object (the objects are backed up with the snapshot).
-OBJECT_TABLES = ("cases_document", "intake_draftdocument")
+OBJECT_TABLES = ("cases_document", "intake_draftdocument", "intake_replydocument")
 PUBLIC_KEY_FILES = {keys.PUBLIC_KEY_FILE}  # 0644 when restored; the rest 0600
 BACKUP_KEY_FILES = {"backup.pub", "backup-signing.key"}  # beside the keys in development
 
@@ -330,10 +330,13 @@ def _sqlite_partial() -> Path:
 
 def _needed_key_files(cursor) -> set[str]:
     """The key files the snapshot's rows need: every KEK a live case key is wrapped under, and
-    every intake key an unopened application is sealed to."""
+    every intake key an unopened application or unattached reply is sealed to."""
     cursor.execute("SELECT DISTINCT kek_version FROM cases_case WHERE wrapped_key IS NOT NULL")
     needed = {keys.kek_path(Path(), version).as_posix() for (version,) in cursor.fetchall()}
-    cursor.execute("SELECT sealed_key FROM intake_draft WHERE sealed_key IS NOT NULL")
+    cursor.execute(
+        "SELECT sealed_key FROM intake_draft WHERE sealed_key IS NOT NULL "
+        "UNION ALL SELECT sealed_key FROM intake_reply WHERE sealed_key IS NOT NULL"
+    )
     for (sealed,) in cursor.fetchall():
         version = sealed_header(bytes(sealed)).key_version
         needed.add(keys.intake_key_path(Path(), version).as_posix())

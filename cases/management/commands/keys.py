@@ -41,7 +41,7 @@ from clemency.security.keylock import retiring_keys, using_keys
 from clemency.security.provider import forget_provider, get_provider
 from clemency.security.sealing import sealed_header
 from clemency.security.storage import EncryptedDocumentStorage
-from intake.models import Draft
+from intake.models import Draft, Reply
 
 BATCH = 500
 
@@ -243,14 +243,15 @@ class Command(BaseCommand):
                 return
             waiting = sum(
                 sealed_header(bytes(sealed)).key_version == version
-                for sealed in Draft.objects.filter(sealed_key__isnull=False)
+                for model in (Draft, Reply)
+                for sealed in model.objects.filter(sealed_key__isnull=False)
                 .values_list("sealed_key", flat=True)
                 .iterator(chunk_size=BATCH)
             )
             if waiting:
                 self.stderr.write(
-                    f"{waiting} sent applications sealed to intake key {version} are not opened "
-                    "yet: it is retired once the worker has opened them."
+                    f"{waiting} sent applications or replies sealed to intake key {version} are "
+                    "not opened yet: it is retired once the worker has opened them."
                 )
                 return
             keys.remove_intake_key(directory, version)

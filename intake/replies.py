@@ -1,0 +1,217 @@
+"""The applicant's answer from the status page (DESIGN.md §4.4; ADR 0018).
+
+Someone who gave the right reference and status code may, for STATUS_ACCESS_MINUTES in that
+browser session, send what staff asked for (files and a short message) and leave or change an
+e-mail address or phone number for "there is news, please check your status" messages.
+
+Each reply gets a fresh data key. The upload handler encrypts the files under it as they arrive
+(bound to the draft's UUID, which is the case's); the message and the contact are encrypted
+under it; the key is sealed to the intake public key and forgotten. From then on this side cannot
+read the reply: only the staff side's worker can, with the intake private key, and it moves
+everything under the case key (cases/replies.py), leaving here the dates and counts that the
+status page shows.
+"""
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clemency import limits
+from clemency.common import filetypes
+from clemency.security import drafts
+from clemency.security.keylock import using_keys
+from clemency.security.storage import EncryptedDocumentStorage, EncryptedUploadedFile
+from intake import uploads
+from intake.models import Draft, Reply, ReplyDocument
+from intake.tasks import attach_reply
+
+ACCESS_KEY = "status_access"
+REPLIES = limits.Rule("intake.reply", "INTAKE_REPLY_LIMIT", window=24 * 60 * 60)
+
+
+class ReplyError(Exception):
+    """Refused; the message is safe to show."""
+
+
+# --- Who may reply: the browser that gave the right code, for a while --------------------------
+
+
+def grant_access(request: HttpRequest, draft: Draft) -> None:
+    """This browser gave the right reference and status code for ``draft``."""
+    until = timezone.now() + timedelta(minutes=settings.STATUS_ACCESS_MINUTES)
+    request.session.cycle_key()
+    request.session[ACCESS_KEY] = {"draft": str(draft.pk), "until": until.isoformat()}
+
+
+def forget_access(request: HttpRequest) -> None:
+    request.session.pop(ACCESS_KEY, None)
+
+
+def draft_with_access(request: HttpRequest) -> Draft | None:
+    """The submission this browser may see and answer now, or None."""
+    held = request.session.get(ACCESS_KEY)
+    if not isinstance(held, dict):
+        return None
+    try:
+        until = datetime.fromisoformat(held["until"])
+        draft_id = uuid.UUID(held["draft"])
+    except (KeyError, TypeError, ValueError):
+        forget_access(request)
+        return None
+    if until <= timezone.now():
+        forget_access(request)
+        return None
+    return Draft.objects.filter(pk=draft_id, submitted_at__isnull=False).first()
+
+
+def may_send_files(draft: Draft) -> bool:
+    """Files and a message go to a case that waits for the applicant (staff asked for
+    something); a way to be reached may be left at any time."""
+    return bool(draft.requested) and draft.opened_at is not None
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to tell the applicant "there is news": an e-mail address, a phone number for text
+    messages, or neither (``stop``: no more messages)."""
+
+    email: str = ""
+    phone: str = ""
+    stop: bool = False
+
+    def as_json(self) -> dict:
+        return {"email": self.email, "phone": self.phone, "stop": self.stop}
+
+
+@dataclass
+class Outgoing:
+    """A reply being received: its id and key exist before the request body is read, so that
+    the upload handler can encrypt the files under that key as they arrive."""
+
+    draft: Draft
+    reply_id: uuid.UUID
+    key: bytes
+
+    @classmethod
+    def begin(cls, draft: Draft) -> "Outgoing":
+        return cls(draft=draft, reply_id=uuid.uuid4(), key=drafts.new_data_key())
+
+
+def file_problem(outgoing: Outgoing, upload: EncryptedUploadedFile) -> str | None:
+    """Why this file cannot be sent (its type or contents), or None."""
+    content_type = filetypes.sniff(upload.head)
+    if content_type is None:
+        return _(
+            "This file type is not accepted. Send a PDF, a photo (JPEG, PNG, HEIC) or a Word file."
+        )
+    return uploads.content_problem(upload, content_type, key=outgoing.key)
+
+
+def reply_send(
+    outgoing: Outgoing,
+    *,
+    language: str,
+    message: str = "",
+    contact: Contact | None = None,
+    files: list[EncryptedUploadedFile] = (),
+) -> Reply:
+    """Keep a reply, sealed, and queue its attachment to the case. Nothing is kept if anything
+    is refused (ReplyError): a file's type or contents, the application's daily number of
+    replies, or the storage's room. The caller checked the files' contents (``file_problem``)."""
+    draft = outgoing.draft
+    if not (message or contact or files):
+        raise ReplyError(_("Add a file or write a message first."))
+    if (message or files) and not may_send_files(draft):
+        raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
+    if not limits.hit(REPLIES, str(draft.pk)).allowed:
+        raise ReplyError(
+            _("This application has had many replies today. Please try again tomorrow.")
+        )
+    storage = EncryptedDocumentStorage()
+    stored: list[str] = []
+    reply_id, key, draft_id = outgoing.reply_id, outgoing.key, draft.pk
+    try:
+        with transaction.atomic():
+            locked = Draft.objects.select_for_update().get(pk=draft_id)
+            if (message or files) and not may_send_files(locked):
+                raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
+            size = sum(upload.plaintext_size for upload in files)
+            if size > uploads.storage_room():
+                raise ReplyError(uploads.storage_full_message())
+            using_keys()  # the intake key it is sealed to is not retired before this commits
+            reply = Reply(
+                id=reply_id,
+                draft=locked,
+                language=language,
+                sealed_key=drafts.seal_reply_key(key, reply_id=reply_id, draft_id=draft_id),
+                files=len(files),
+                has_message=bool(message),
+            )
+            if message:
+                reply.message = drafts.encrypt_reply_content(
+                    message, key, part="message", reply_id=reply_id, draft_id=draft_id
+                )
+            if contact is not None:
+                reply.contact = drafts.encrypt_reply_content(
+                    contact.as_json(), key, part="contact", reply_id=reply_id, draft_id=draft_id
+                )
+            reply.save(force_insert=True)
+            for upload in files:
+                name = storage.save_ciphertext(upload.file)
+                stored.append(name)
+                ReplyDocument(
+                    id=upload.document_id,
+                    reply=reply,
+                    object_name=name,
+                    size=upload.plaintext_size,
+                    details=drafts.encrypt_document_details(
+                        {
+                            "name": uploads.file_name(upload),
+                            "type": filetypes.sniff(upload.head),
+                        },
+                        key,
+                        document_id=upload.document_id,
+                        draft_id=draft_id,
+                    ),
+                ).save(force_insert=True)
+            transaction.on_commit(lambda: attach_reply.enqueue(reply_id=str(reply_id)))
+    except BaseException:
+        for name in stored:  # stored, but not recorded: nothing may stay unrecorded
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        raise
+    finally:
+        outgoing.key = b""  # this side keeps no copy of the key
+    return reply
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """A reply as the status page lists it: when, how many files, whether a message, whether it
+    reached the case yet. Nothing of its content."""
+
+    sent_at: datetime
+    files: int
+    has_message: bool
+    delivered: bool
+
+
+def sent_replies(draft: Draft) -> list[SentReply]:
+    """The replies with files or a message (a contact alone is not listed), oldest first."""
+    return [
+        SentReply(reply.created_at, reply.files, reply.has_message, reply.attached_at is not None)
+        for reply in draft.replies.filter(created_at__gte=timezone.now() - timedelta(days=90)).only(
+            "created_at", "files", "has_message", "attached_at"
+        )
+        if reply.files or reply.has_message
+    ]

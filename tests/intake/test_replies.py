@@ -1,0 +1,351 @@
+"""The applicant's answer from the status page: files and a message, sealed so that the public
+side cannot read them afterwards, attached to the case by the worker under the case key; and a
+way to be told "there is news", stored encrypted and used only for content-free messages."""
+
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import workflow
+from cases.models import (
+    Applicant,
+    ApplicantMessage,
+    Case,
+    CaseEvent,
+    DeadlineKind,
+    Document,
+    Note,
+    Notification,
+    NotificationKind,
+    State,
+)
+from cases.outreach import remind_applicants
+from cases.replies import case_attach_reply
+from cases.services import case_shred, document_read
+from cases.workflow import cases_close_unresponsive
+from clemency.security import drafts
+from clemency.security.errors import DecryptionError, KeyNotAvailable
+from clemency.security.storage import EncryptedDocumentStorage
+from clemency.texting import MemoryBackend
+from intake import replies
+from intake.models import Draft, Reply, ReplyDocument
+from intake.services import draft_save_step, draft_start, draft_submit
+from tests.documents import pdf
+
+pytestmark = pytest.mark.django_db
+MARKER = "-".join(["Marker", "Rosa", "Quispe"])
+MESSAGE = f"{MARKER}: here is the certificate from the Bronx court."
+EMAIL = "rosa.news@example.org"
+
+
+@pytest.fixture
+def waiting(staff, django_capture_on_commit_callbacks):
+    """A sent application, opened into its case, which now waits for a certificate of
+    disposition: (case, reference, status code)."""
+    draft, dek, _code = draft_start(language="es")
+    draft_save_step(
+        draft=draft,
+        dek=dek,
+        step="applicant",
+        data={"legal_name": f"{MARKER} Quispe", "surname": "Quispe", "date_of_birth": "1988-02-03"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reference, status_code = draft_submit(draft=draft, dek=dek)
+    case = Case.objects.get(pk=draft.pk)
+    workflow.case_start_review(case=case, actor=staff, expected_state=State.INTAKE)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.case_request_info(
+            case=case, actor=staff, expected_state=State.REVIEW, items=["disposition"]
+        )
+    mail.outbox.clear()
+    return Case.objects.get(pk=case.pk), reference, status_code
+
+
+def open_status(client: Client, reference: str, code: str):
+    return client.post(
+        reverse("intake:status"), {"reference": reference, "status_code": code}, follow=True
+    )
+
+
+def upload(name: str = "certificate.pdf", content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content or pdf("Certificate of disposition"))
+
+
+def send(client: Client, **data):
+    return client.post(reverse("intake:status_reply"), data, follow=True)
+
+
+# --- The public side seals what it cannot read again -------------------------------------------
+
+
+def test_a_reply_is_sealed_and_the_public_side_keeps_no_way_to_read_it(
+    client, waiting, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # no worker yet
+        response = send(client, message=MESSAGE, files=[upload()])
+    assert response.status_code == 200
+    assert "on its way to our team" in response.text
+    assert len(queued) == 1  # the attachment waits for the worker
+    reply = Reply.objects.get(draft_id=case.pk)
+    assert (reply.files, reply.has_message, reply.attached_at) == (1, True, None)
+    # Nothing readable is kept: not the message, not the file's name, not the key.
+    row = b"".join(bytes(v) for v in (reply.sealed_key, reply.message))
+    assert MARKER.encode() not in row
+    document = ReplyDocument.objects.get(reply=reply)
+    assert b"certificate" not in bytes(document.details)
+    stored = b"".join(EncryptedDocumentStorage().ciphertext(document.object_name))
+    assert b"Certificate of disposition" not in stored
+    assert not any(v for v in client.session.values() if isinstance(v, bytes))
+
+
+def test_the_public_side_cannot_open_a_reply_and_the_staff_side_can(
+    client, waiting, key_directory, tmp_path, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    public = tmp_path / "public"
+    public.mkdir()
+    shutil.copy(key_directory / "intake.pub", public / "intake.pub")
+    with override_settings(KEY_DIR=public, SITE_ROLE="intake"):
+        open_status(client, reference, code)
+        with django_capture_on_commit_callbacks(execute=False):
+            send(client, message=MESSAGE, files=[upload()])
+        reply = Reply.objects.get(draft_id=case.pk)
+        with pytest.raises(KeyNotAvailable):  # the public key set has no private key
+            case_attach_reply(reply_id=reply.pk)
+        # Nor does any key of a draft open it: each reply has its own.
+        with pytest.raises(DecryptionError):
+            drafts.decrypt_reply_content(
+                bytes(reply.message),
+                drafts.new_data_key(),
+                part="message",
+                reply_id=reply.pk,
+                draft_id=case.pk,
+            )
+    attached = case_attach_reply(reply_id=reply.pk)  # the staff side, with the private key
+    assert attached.pk == case.pk
+    note = Note.objects.select_related("case").get(case=case)
+    assert (note.text, note.from_applicant, note.author) == (MESSAGE, True, None)
+
+
+def test_the_worker_attaches_files_under_the_case_key_and_the_request_is_answered(
+    client, waiting, staff, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    before = Document.objects.filter(case=case).count()
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs (immediate)
+        send(client, message=MESSAGE, files=[upload("acta.pdf")])
+    reply = Reply.objects.get(draft_id=case.pk)
+    assert reply.attached_at is not None
+    assert (reply.sealed_key, reply.message, reply.contact) == (None, None, None)
+    assert not ReplyDocument.objects.exists()
+    document = Document.objects.select_related("case").exclude(
+        pk__in=Document.objects.filter(case=case).order_by("uploaded_at")[:before]
+    )
+    (document,) = document
+    assert document.original_name == "acta.pdf"
+    assert document.uploaded_by is None
+    content = b"".join(document_read(document=document, actor=staff))
+    assert b"Certificate of disposition" in content
+    case.refresh_from_db()
+    assert case.info_answered_at is not None
+    assert not case.deadlines.filter(kind=DeadlineKind.INFO_DUE, closed_at__isnull=True).exists()
+    assert CaseEvent.objects.filter(case=case, action="applicant_replied").exists()
+    # Whoever asked hears of it, and the status page says it arrived.
+    assert Notification.objects.filter(
+        case=case, kind=NotificationKind.APPLICANT_ANSWERED, recipient=staff
+    ).exists()
+    assert any(case.reference in m.body for m in mail.outbox if staff.email in m.to)
+    page = client.get(reverse("intake:status"))
+    assert "received by our team" in page.text
+    assert "reached our team on" in page.text
+    # Answered: not closed as unresponsive 30 days after the due date.
+    assert cases_close_unresponsive(today=timezone.localdate() + timedelta(days=90)) == 0
+
+
+def test_a_wrong_status_code_uploads_nothing(client, waiting):
+    case, reference, _code = waiting
+    wrong = open_status(client, reference, "AAAA-AAAA")
+    assert "do not match" in wrong.text
+    response = send(client, message=MESSAGE, files=[upload()])
+    assert "enter its reference and code" in response.text
+    assert not Reply.objects.exists()
+    assert not ReplyDocument.objects.exists()
+    assert Document.objects.filter(case=case).count() == 0
+
+
+def test_access_ends_after_its_minutes_and_when_the_page_is_closed(client, waiting, settings):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    closed = client.post(reverse("intake:status_close"), follow=True)
+    assert "The page is closed" in closed.text
+    send(client, message=MESSAGE)
+    assert not Reply.objects.exists()
+    open_status(client, reference, code)
+    session = client.session
+    session[replies.ACCESS_KEY]["until"] = (timezone.now() - timedelta(seconds=1)).isoformat()
+    session.save()
+    send(client, message=MESSAGE)
+    assert not Reply.objects.exists()
+
+
+def test_a_refused_file_sends_nothing_and_keeps_the_message(client, waiting):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    response = client.post(
+        reverse("intake:status_reply"),
+        {"message": MESSAGE, "files": [upload(), upload("virus.exe", b"MZ\x90\x00" * 100)]},
+    )
+    assert response.status_code == 400
+    assert "This file type is not accepted" in response.text
+    assert "Please choose the files again" in response.text
+    assert MARKER in response.text  # what was written is still there
+    assert not Reply.objects.exists()
+    assert not ReplyDocument.objects.exists()
+
+
+def test_files_only_go_to_a_case_that_waits_for_them(client, waiting, staff):
+    case, reference, code = waiting
+    workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+    page = open_status(client, reference, code)
+    assert "Send what we asked for" not in page.text
+    response = send(client, message=MESSAGE, files=[upload()])
+    assert "not waiting for papers" in response.text
+    assert not Reply.objects.exists()
+
+
+def test_an_application_takes_a_limited_number_of_replies_a_day(
+    client, waiting, settings, django_capture_on_commit_callbacks
+):
+    settings.INTAKE_REPLY_LIMIT = 2
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(2):
+            send(client, message="Another page.")
+        refused = send(client, message=MESSAGE)
+    assert "many replies today" in refused.text
+    assert MARKER in refused.text
+    assert Reply.objects.count() == 2
+
+
+def test_replies_to_an_erased_case_are_deleted_unread(
+    client, waiting, coordinator, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=False):
+        send(client, message=MESSAGE, files=[upload()])
+    name = ReplyDocument.objects.get().object_name
+    with django_capture_on_commit_callbacks(execute=True):
+        case_shred(case=case, actor=None, reason="request")
+    assert not Reply.objects.exists()
+    assert not EncryptedDocumentStorage().exists(name)
+
+
+# --- "There is news": a way to be reached, and messages that say nothing else -------------------
+
+
+def leave_contact(client: Client, **data):
+    return client.post(reverse("intake:status_news"), data, follow=True)
+
+
+def test_a_way_to_be_reached_is_stored_encrypted_and_used_for_content_free_news(
+    client, waiting, staff, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = leave_contact(client, email=EMAIL, phone="(347) 555-0199")
+    assert "we will send a short message" in page.text
+    applicant = Applicant.objects.select_related("case").get(case=case)
+    assert applicant.news_contact == {
+        "email": EMAIL,
+        "phone": "+13475550199",
+        "language": "en",
+    }
+    with __import__("django.db").db.connection.cursor() as cursor:
+        cursor.execute("SELECT news_contact FROM cases_applicant WHERE case_id = %s", [case.pk])
+        (raw,) = cursor.fetchone()
+    assert EMAIL.encode() not in bytes(raw)
+    assert Draft.objects.get(pk=case.pk).news is True
+    # News: staff go on with the case; the applicant gets one message on each channel.
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+        workflow.case_accept(
+            case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
+        )
+    news = [m for m in mail.outbox if m.to == [EMAIL]]
+    assert len(news) == 1
+    assert [to for to, _body in MemoryBackend.outbox] == ["+13475550199"]
+    texts = [body for _to, body in MemoryBackend.outbox]
+    for text in [news[0].subject, news[0].body, *texts]:
+        assert "/status/" in text or "news" in text.lower()
+        for value in (case.reference, MARKER, "Quispe", "1988", "disposition", "accepted"):
+            assert value not in text, (value, text)
+    assert ApplicantMessage.objects.filter(case=case, sent_at__isnull=False).count() == 1
+
+
+def test_stopping_the_messages_forgets_the_contact(
+    client, waiting, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)
+        page = leave_contact(client, stop="on")
+    assert "no more messages" in page.text
+    assert Applicant.objects.select_related("case").get(case=case).news_contact is None
+    assert Draft.objects.get(pk=case.pk).news is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ({"email": "not an address"}, "Enter a valid email address."),
+        ({"phone": "555-01"}, "with its country code"),
+        ({}, "Give an email address or a phone number"),
+    ],
+)
+def test_a_wrong_contact_is_refused_with_what_was_typed_kept(client, waiting, typed, error):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    response = client.post(reverse("intake:status_news"), typed)
+    assert response.status_code == 400
+    assert error in response.text
+    for value in typed.values():
+        assert f'value="{value}"' in response.text
+    assert not Reply.objects.exists()
+
+
+def test_applicants_are_reminded_7_days_and_1_day_before_information_is_due_and_once(
+    client, waiting, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)
+    mail.outbox.clear()
+    due = case.deadlines.get(kind=DeadlineKind.INFO_DUE).due_on
+
+    def run(day) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return remind_applicants(today=day)
+
+    sent = {}
+    for offset in range(-10, 3):
+        day = due + timedelta(days=offset)
+        sent[offset] = run(day) + run(day)  # twice on the same day: once
+    assert {offset: n for offset, n in sent.items() if n} == {-7: 1, -1: 1}
+    assert len([m for m in mail.outbox if m.to == [EMAIL]]) == 2
+    # In the applicant's language (the status page's, when they left the address).
+    assert all(re.search(r"news", m.body, re.I) for m in mail.outbox)
