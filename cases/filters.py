@@ -40,7 +40,56 @@ class FilterForm(forms.Form):
         super().__init__(*args, label_suffix="", **kwargs)
 
 
-class PipelineFilter(django_filters.FilterSet):
+def _due_within(queryset, name, value):
+    """Cases whose next deadline is from today to ``value`` days on (overdue ones have their
+    own filter)."""
+    if not value:
+        return queryset
+    today = timezone.localdate()
+    return queryset.filter(
+        next_deadline__gte=today, next_deadline__lte=today + timedelta(days=int(value))
+    )
+
+
+def _overdue(queryset, name, value):
+    return queryset.filter(next_deadline__lt=timezone.localdate()) if value else queryset
+
+
+def due_within_filter() -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        label=_("Next deadline within"),
+        choices=[(7, _("7 days")), (14, _("14 days")), (30, _("30 days"))],
+        method=_due_within,
+        empty_label=ANY,
+        widget=Select,
+    )
+
+
+def overdue_filter() -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(
+        label=_("Only overdue"), method=_overdue, widget=forms.CheckboxInput
+    )
+
+
+class Filters(django_filters.FilterSet):
+    class Meta:
+        form = FilterForm
+
+    @property
+    def ignored(self) -> list[str]:
+        """The labels of the filters whose value could not be used."""
+        fields = self.form.fields
+        return [str(fields[name].label) for name in self.form.errors if name in fields]
+
+
+class DeadlineFilter(Filters):
+    """The deadline filters alone: coordination and "my cases"."""
+
+    due_within = due_within_filter()
+    overdue = overdue_filter()
+
+
+class PipelineFilter(Filters):
     q = django_filters.CharFilter(
         label=_("Reference"),
         field_name="reference",
@@ -72,43 +121,19 @@ class PipelineFilter(django_filters.FilterSet):
         empty_label=ANY,
         widget=Select,
     )
-    due_within = django_filters.ChoiceFilter(
-        label=_("Next deadline within"),
-        choices=[(7, _("7 days")), (14, _("14 days")), (30, _("30 days"))],
-        method="filter_due_within",
-        empty_label=ANY,
-        widget=Select,
-    )
-    overdue = django_filters.BooleanFilter(
-        label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput
-    )
+    due_within = due_within_filter()
+    overdue = overdue_filter()
     stuck = django_filters.BooleanFilter(
         label=_("Only stuck (a long time in one state)"),
         method="filter_stuck",
         widget=forms.CheckboxInput,
     )
 
-    class Meta:
-        form = FilterForm
-
-    def filter_due_within(self, queryset, name, value):
-        """Open cases whose next deadline is from today to ``value`` days on (overdue ones
-        have their own filter)."""
-        if not value:
-            return queryset
-        today = timezone.localdate()
-        return queryset.filter(
-            next_deadline__gte=today, next_deadline__lte=today + timedelta(days=int(value))
-        )
-
     def filter_stuck(self, queryset, name, value):
         if not value:
             return queryset
         since = timezone.now() - timedelta(days=settings.STUCK_AFTER_DAYS)
         return queryset.open().filter(state_changed_at__lt=since)
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.filter(next_deadline__lt=timezone.localdate()) if value else queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -125,9 +150,3 @@ class PipelineFilter(django_filters.FilterSet):
         if any(data.get(name) for name in self.filters if name != "state"):
             return None
         return [data["state"]] if data.get("state") else list(OPEN_STATES)
-
-    @property
-    def ignored(self) -> list[str]:
-        """The labels of the filters whose value could not be used."""
-        fields = self.form.fields
-        return [str(fields[name].label) for name in self.form.errors if name in fields]

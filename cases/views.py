@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases import forms, notifications, rules, services, uploads, workflow
-from cases.filters import PipelineFilter
+from cases.filters import DeadlineFilter, PipelineFilter
 from cases.models import (
     NEXT_STEP,
     OPEN_STATES,
@@ -283,7 +283,8 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @require_safe
 @workspace(rules.coordinates)
 def coordination(request: HttpRequest) -> HttpResponse:
-    cases = _queue(Case.objects.visible_to(request.user).live())
+    filters = DeadlineFilter(request.GET, queryset=Case.objects.visible_to(request.user).live())
+    cases = _queue(filters.qs)
     counts = workflow.open_cases_by_attorney(request.user)
     attorneys = [
         (attorney, counts.get(attorney.pk, 0))
@@ -294,6 +295,7 @@ def coordination(request: HttpRequest) -> HttpResponse:
         "cases/coordination.html",
         {
             "waiting": notifications.waiting_for(request.user),
+            "filters": filters,
             "to_match": _rows(cases.filter(state=State.ACCEPTED)[:PAGE_SIZE]),
             "to_review": _rows(cases.filter(state=State.QA_REVIEW)[:PAGE_SIZE]),
             "filed": _rows(cases.filter(state=State.SUBMITTED)[:PAGE_SIZE]),
@@ -337,12 +339,21 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_safe
 @workspace(rules.has_own_cases)
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = _queue(Case.objects.visible_to(request.user).live()).only(*ROW_FIELDS)
+    filters = DeadlineFilter(request.GET, queryset=Case.objects.visible_to(request.user).live())
+    cases = _queue(filters.qs).only(*ROW_FIELDS)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "cases/my_cases.html",
-        {"waiting": notifications.waiting_for(request.user), "page": page, "rows": _rows(page)},
+        {
+            "waiting": notifications.waiting_for(request.user),
+            "filters": filters,
+            "page": page,
+            "rows": _rows(page),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -183,6 +183,40 @@ def test_the_lists_show_the_next_deadline_and_its_kind_and_filter_by_it(client_f
     assert later.reference not in within_a_week
 
 
+@pytest.mark.parametrize(
+    ("persona", "page", "state"),
+    [
+        ("coordinator", "cases:coordination", State.ACCEPTED),
+        ("coordinator", "cases:coordination", State.QA_REVIEW),
+        ("attorney", "cases:my-cases", State.DRAFTING),
+    ],
+)
+def test_coordination_and_my_cases_filter_by_deadline(
+    client_for, staff, attorney, persona, page, state
+):
+    with_attorney = state != State.ACCEPTED
+    cases = {
+        name: make_case(state, attorney=attorney if with_attorney else None)
+        for name in ("soon", "later", "overdue", "none")
+    }
+    for name, days in (("soon", 3), ("later", 25), ("overdue", -2)):
+        workflow.case_add_deadline(
+            case=cases[name], actor=staff, kind="custom", due_on=TODAY + timedelta(days=days)
+        )
+    client = client_for(persona)
+
+    def shown(**query) -> set[str]:
+        text = client.get(reverse(page), query).text
+        return {name for name, case in cases.items() if case.reference in text}
+
+    assert shown() == set(cases)
+    assert shown(due_within="7") == {"soon"}
+    assert shown(due_within="30") == {"soon", "later"}
+    assert shown(overdue="on") == {"overdue"}
+    left_out = client.get(reverse(page), {"due_within": "9999"}).text
+    assert "could not be used and are left out" in left_out
+
+
 def test_the_coordinator_s_calendar_lists_deadlines_by_week_and_reference(
     client_for, staff, attorney
 ):
