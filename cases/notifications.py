@@ -27,36 +27,54 @@ def people_in(*roles: Role):
 def notify(kind: NotificationKind, case: Case, recipients: Iterable, *, occasion: str = "") -> int:
     """Record the notifications and queue them for sending once the transaction commits.
     Returns how many are new."""
-    from cases.tasks import send_notification
+    return notify_all(kind, [(case, recipients, occasion)])
 
-    people = {person.pk: person for person in recipients if person is not None}
-    already = set(
+
+SEND_BATCH = 100  # notifications per sending task
+
+
+def notify_all(kind: NotificationKind, items: Iterable[tuple[Case, Iterable, str]]) -> int:
+    """``notify`` for many (case, recipients, occasion) at once, in a constant number of
+    queries: what the daily jobs use for a thousand cases at a time. Returns how many are new."""
+    from cases.tasks import send_notifications
+
+    wanted: dict[tuple, None] = {}
+    for case, recipients, occasion in items:
+        for person in recipients:
+            if person is not None:
+                wanted[(person.pk, case.pk, occasion)] = None
+    if not wanted:
+        return 0
+    people = {key[0] for key in wanted}
+    existing = set(
         Notification.objects.filter(
-            kind=kind, case=case, occasion=occasion, recipient__in=list(people)
-        ).values_list("recipient_id", flat=True)
+            kind=kind,
+            recipient__in=people,
+            case__in={key[1] for key in wanted},
+            occasion__in={key[2] for key in wanted},
+        ).values_list("recipient_id", "case_id", "occasion")
     )
-    missing = [person for pk, person in people.items() if pk not in already]
-    Notification.objects.bulk_create(
-        [Notification(recipient=p, kind=kind, case=case, occasion=occasion) for p in missing],
-        ignore_conflicts=True,  # the same, recorded at the same moment by another request
-    )
+    fresh = [
+        Notification(recipient_id=recipient, kind=kind, case_id=case, occasion=occasion)
+        for recipient, case, occasion in wanted
+        if (recipient, case, occasion) not in existing
+    ]
+    # The same, recorded at the same moment by another request, is skipped here...
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+    # ...and not sent twice: only the rows this call wrote are queued.
     new = list(
-        Notification.objects.filter(
-            kind=kind, case=case, occasion=occasion, recipient__in=[p.pk for p in missing]
-        ).values_list("pk", "recipient_id")
+        Notification.objects.filter(pk__in=[n.pk for n in fresh]).values_list("pk", "recipient_id")
     )
     # Those who chose a daily digest for this kind get it with the others (send_digests).
     digest = set(
         NotificationChoice.objects.filter(
-            kind=kind, digest=True, user__in=[p.pk for p in missing]
+            kind=kind, digest=True, user__in={recipient for _pk, recipient in new}
         ).values_list("user_id", flat=True)
     )
-    for notification_id, recipient_id in new:
-        if recipient_id in digest:
-            continue
-        transaction.on_commit(
-            lambda pk=str(notification_id): send_notification.enqueue(notification_id=pk)
-        )
+    at_once = [str(pk) for pk, recipient in new if recipient not in digest]
+    for start in range(0, len(at_once), SEND_BATCH):
+        chunk = at_once[start : start + SEND_BATCH]
+        transaction.on_commit(lambda ids=chunk: send_notifications.enqueue(notification_ids=ids))
     return len(new)
 
 
@@ -81,41 +99,77 @@ def after_opening(case: Case) -> None:
 REMIND_BEFORE = (7, 1)  # days
 
 
+BATCH = 1000
+
+
 def remind_of_deadlines(*, today: date) -> int:
     """7 days and 1 day before each open deadline of a live case, and once when it has passed:
     the assigned attorney, or (with none) intake staff. Idempotent: each reminder's occasion is
-    the deadline and the day it is about. Returns how many were queued."""
+    the deadline and the day it is about. A thousand deadlines at a time, in a constant number
+    of queries each. Returns how many were queued."""
     due_soon = {today + timedelta(days=days): days for days in REMIND_BEFORE}
     deadlines = (
         Deadline.objects.filter(closed_at__isnull=True, case__shredded_at__isnull=True)
         .filter(Q(due_on__in=list(due_soon)) | Q(due_on__lt=today))
         .select_related("case__assigned_attorney")
+        .only("due_on", "case__state", "case__assigned_attorney")
+        .order_by("pk")
     )
     staff = list(people_in(Role.INTAKE_STAFF))
     queued = 0
-    for deadline in deadlines:
-        case = deadline.case
-        people = [case.assigned_attorney] if case.assigned_attorney else staff
-        if deadline.due_on < today:
-            kind, occasion = NotificationKind.DEADLINE_PAST, f"{deadline.pk}:past"
-        else:
-            days = due_soon[deadline.due_on]
-            kind, occasion = NotificationKind.DEADLINE_NEAR, f"{deadline.pk}:{days}"
-        queued += notify(kind, case, people, occasion=occasion)
+    for batch in _batches(deadlines):
+        items: dict[NotificationKind, list] = {}
+        for deadline in batch:
+            case = deadline.case
+            people = [case.assigned_attorney] if case.assigned_attorney else staff
+            if deadline.due_on < today:
+                kind, occasion = NotificationKind.DEADLINE_PAST, f"{deadline.pk}:past"
+            else:
+                days = due_soon[deadline.due_on]
+                kind, occasion = NotificationKind.DEADLINE_NEAR, f"{deadline.pk}:{days}"
+            items.setdefault(kind, []).append((case, people, occasion))
+        for kind, found in items.items():
+            queued += notify_all(kind, found)
     return queued
+
+
+def _batches(queryset, size: int = BATCH):
+    """The rows of ``queryset`` (ordered by pk) a thousand at a time, each batch one query."""
+    last = None
+    while True:
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        batch = list(page[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
 
 
 def flag_stuck_cases(*, now) -> int:
     """Tell coordinators of each open case in one state longer than STUCK_AFTER_DAYS, once per
-    stay in that state. Returns how many were queued."""
+    stay in that state; a thousand cases at a time. Returns how many were queued."""
     from django.conf import settings
 
     since = now - timedelta(days=settings.STUCK_AFTER_DAYS)
     coordinators = list(people_in(Role.COORDINATOR))
+    if not coordinators:
+        return 0
+    stuck = (
+        Case.objects.live()
+        .open()
+        .filter(state_changed_at__lt=since)
+        .only("state", "state_changed_at")
+        .order_by("pk")
+    )
     queued = 0
-    for case in Case.objects.live().open().filter(state_changed_at__lt=since):
-        occasion = f"stuck:{case.state}:{case.state_changed_at:%Y%m%d%H%M%S}"
-        queued += notify(NotificationKind.STUCK, case, coordinators, occasion=occasion)
+    for batch in _batches(stuck):
+        queued += notify_all(
+            NotificationKind.STUCK,
+            [
+                (case, coordinators, f"stuck:{case.state}:{case.state_changed_at:%Y%m%d%H%M%S}")
+                for case in batch
+            ],
+        )
     return queued
 
 

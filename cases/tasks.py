@@ -1,5 +1,6 @@
 """Background work of the staff side. Task arguments are ids only."""
 
+import logging
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -10,10 +11,31 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+logger = logging.getLogger(__name__)
+
 
 @task()
 def send_notification(*, notification_id: str) -> None:
     """Send one notification, once, in its recipient's language (cases/notifications.py)."""
+    _send_notification(notification_id)
+
+
+@task()
+def send_notifications(*, notification_ids: list[str]) -> None:
+    """Send several notifications, each once and on its own: one that fails (a refused
+    address) does not hold back the others; the task fails at the end if any did."""
+    failed = 0
+    for notification_id in notification_ids:
+        try:
+            _send_notification(notification_id)
+        except Exception:
+            logger.exception("A notification could not be sent.")
+            failed += 1
+    if failed:
+        raise RuntimeError(f"{failed} of {len(notification_ids)} notifications were not sent.")
+
+
+def _send_notification(notification_id: str) -> None:
     from cases.models import Notification
 
     with transaction.atomic():

@@ -278,3 +278,53 @@ def test_the_waiting_list_is_two_queries_however_long(staff, django_assert_num_q
     rules.sees_all(staff)  # the role, loaded once per request anyway
     with django_assert_num_queries(2):  # their notifications, then those cases
         assert len(waiting_for(staff)) == 10
+
+
+def test_the_daily_reminders_take_the_same_queries_for_3_or_30_cases(
+    staff, coordinator, attorney, settings, django_capture_on_commit_callbacks
+):
+    """A thousand at a time: the number of queries does not grow with the cases (the
+    benchmark runs them over 100,000)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from cases.models import Deadline, DeadlineKind
+    from cases.notifications import flag_stuck_cases, remind_of_deadlines
+
+    settings.STUCK_AFTER_DAYS = 30
+    today = timezone.localdate()
+    long_ago = timezone.now() - timedelta(days=40)
+
+    def add(count: int) -> None:
+        for number in range(count):
+            case = make_case(State.DRAFTING if number % 2 else State.REVIEW, attorney=None)
+            Case.objects.filter(pk=case.pk).update(state_changed_at=long_ago)
+            Deadline.objects.create(
+                case=case, kind=DeadlineKind.CUSTOM, due_on=today + timedelta(7), source="staff"
+            )
+            Deadline.objects.create(
+                case=case, kind=DeadlineKind.CUSTOM, due_on=today - timedelta(2), source="staff"
+            )
+
+    def queries(job) -> tuple[int, int, int]:
+        with (
+            django_capture_on_commit_callbacks(execute=False) as queued,
+            CaptureQueriesContext(connection) as captured,
+        ):
+            made = job()
+        return len(captured), made, len(queued)
+
+    add(3)
+    few = [queries(lambda: remind_of_deadlines(today=today))]
+    few.append(queries(lambda: flag_stuck_cases(now=timezone.now())))
+    Notification.objects.all().delete()
+    add(27)
+    many = [queries(lambda: remind_of_deadlines(today=today))]
+    many.append(queries(lambda: flag_stuck_cases(now=timezone.now())))
+    assert [q for q, _made, _tasks in few] == [q for q, _made, _tasks in many]
+    assert [made for _q, made, _tasks in many] == [60, 30]  # 2 reminders a case; 1 coordinator
+    # Sent by one task per kind and hundred: near and past; stuck.
+    assert [tasks for _q, _made, tasks in many] == [2, 1]
