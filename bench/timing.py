@@ -68,3 +68,24 @@ def sign_in(client, user) -> str:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return session.session_key
+
+
+class QueryCounter:
+    """Counts the queries run on the default connection while it is active (``with``), however
+    many: Django's own query log keeps only the last 9,000."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._wrapper = None
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> "QueryCounter":
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._wrapper.__exit__(*exc)
