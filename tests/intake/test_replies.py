@@ -349,3 +349,29 @@ def test_applicants_are_reminded_7_days_and_1_day_before_information_is_due_and_
     assert len([m for m in mail.outbox if m.to == [EMAIL]]) == 2
     # In the applicant's language (the status page's, when they left the address).
     assert all(re.search(r"news", m.body, re.I) for m in mail.outbox)
+
+
+def test_without_a_text_provider_the_page_offers_e_mail_only(client, waiting, settings):
+    settings.TEXT_MESSAGE_BACKEND = ""
+    _case, reference, code = waiting
+    page = open_status(client, reference, code)
+    assert 'id="id_email"' in page.text
+    assert 'id="id_phone"' not in page.text
+    refused = leave_contact(client)
+    assert "Give an email address, or choose no messages." in refused.text
+
+
+def test_news_goes_in_the_language_the_applicant_used(
+    client, waiting, staff, settings, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)
+        workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+        reviewed = Case.objects.get(pk=case.pk)
+        workflow.case_accept(case=reviewed, actor=staff, expected_state=State.REVIEW)
+    (news,) = [m for m in mail.outbox if m.to == [EMAIL]]
+    assert news.subject == "هناك أخبار عن طلبك"
+    assert "/status/" in news.body
