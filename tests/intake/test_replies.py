@@ -368,7 +368,8 @@ def test_news_goes_in_the_language_the_applicant_used(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     open_status(client, reference, code)
     with django_capture_on_commit_callbacks(execute=True):
-        leave_contact(client, email=EMAIL)
+        leave_contact(client, email=EMAIL)  # attached by the worker at the commit
+    with django_capture_on_commit_callbacks(execute=True):
         workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
         reviewed = Case.objects.get(pk=case.pk)
         workflow.case_accept(case=reviewed, actor=staff, expected_state=State.REVIEW)
