@@ -116,16 +116,36 @@ steps = {
 }
 sent = client.post("/intake/review/")
 status = client.post("/status/", {"reference": "PP-0000-0000", "status_code": "AAAA-AAAA"})
+# The staff side's projection, as if the case were opened and waited for a certificate (the
+# intake role may write the submission's row; the worker is not part of this process).
+import re
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from intake.models import Draft, Reply
+from tests.documents import pdf
+reference = re.search(r"PP-[0-9A-Z]{4}-[0-9A-Z]{4}", sent.text).group(0)
+code = re.search(r'<dd class="code"[^>]*>([0-9A-Z]{4}-[0-9A-Z]{4})</dd>', sent.text).group(1)
+Draft.objects.filter(reference=reference).update(
+    opened_at=timezone.now(), stage="reviewing", requested=["disposition"]
+)
+opened = client.post("/status/", {"reference": reference, "status_code": code}, follow=True)
+reply = client.post(
+    "/status/reply/",
+    {"message": "Here it is.", "files": [SimpleUploadedFile("c.pdf", pdf("Certificate"))]},
+)
+news = client.post("/status/news/", {"email": "news@example.org"})
 print(json.dumps({"start": started, "steps": sorted(set(steps.values())),
                   "sent": sent.status_code, "reference": "PP-" in sent.text,
-                  "status": status.status_code}))
+                  "status": status.status_code, "opened": opened.status_code,
+                  "reply": reply.status_code, "news": news.status_code,
+                  "replies": Reply.objects.count()}))
 """
 
 
 def test_the_public_intake_works_as_its_role(roles, tmp_path):
     """The real intake, as the intake role, with the intake public key only: it starts an
-    application, saves every step, sends it (queueing the task that opens it) and answers the
-    status page; nothing needs more."""
+    application, saves every step, sends it (queueing the task that opens it), answers the
+    status page and takes the applicant's reply and way to be reached; nothing needs more."""
     _app, intake = roles
     init_directory(tmp_path / "keys")
     public = tmp_path / "public"
@@ -143,7 +163,17 @@ def test_the_public_intake_works_as_its_role(roles, tmp_path):
     result = run_python(INTAKE_JOURNEY, env)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert seen == {"start": 200, "steps": [302], "sent": 200, "reference": True, "status": 400}
+    assert seen == {
+        "start": 200,
+        "steps": [302],
+        "sent": 200,
+        "reference": True,
+        "status": 400,
+        "opened": 200,
+        "reply": 302,
+        "news": 302,
+        "replies": 2,
+    }
 
 
 def test_the_scheduler_works_as_the_app_role(roles, tmp_path):

@@ -9,7 +9,8 @@ role may do, revoking everything else:
   may be updated, never deleted). Not being the owner, the role cannot ALTER a table, switch
   its triggers off or drop it.
 - the public intake (`--intake`): only what the intake touches: applications and their files,
-  sessions, rate-limit counters, the cache, and queueing a task for the worker. It cannot read
+  the applicants' replies (added and listed only), sessions, rate-limit counters, the cache, and
+  queueing a task for the worker. It cannot read
   a case, an account or the audit log.
 """
 
@@ -22,6 +23,10 @@ AUDIT_HEAD = "audit_audithead"
 INTAKE_TABLES = {
     "intake_draft": "SELECT, INSERT, UPDATE, DELETE",
     "intake_draftdocument": "SELECT, INSERT, UPDATE, DELETE",
+    # What applicants send from the status page: kept, listed, never changed or deleted here
+    # (the staff worker attaches and clears them).
+    "intake_reply": "SELECT, INSERT",
+    "intake_replydocument": "SELECT, INSERT",
     "django_session": "SELECT, INSERT, UPDATE, DELETE",
     "clemency_counter": "SELECT, INSERT, UPDATE, DELETE",
     "clemency_cache": "SELECT, INSERT, UPDATE, DELETE",
