@@ -25,7 +25,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from cases import deadlines, notifications
@@ -33,6 +32,7 @@ from cases.models import Applicant, Case, Document
 from cases.publication import publish_status
 from cases.replies import attach_waiting_replies
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
+from cases.tasks import tasks_in_hand
 from cases.urgency import basis_from_answers
 from clemency.audit.log import record
 from clemency.security.drafts import decrypt_answers, decrypt_document_details
@@ -164,8 +164,6 @@ def enqueue_waiting_submissions(*, waited: timedelta = timedelta(minutes=10)) ->
     enqueue after the send's commit was lost with the connection. Opening twice is harmless:
     the second run finds the application opened and does nothing.
     """
-    from django_tasks_db.models import DBTaskResult
-
     from intake.tasks import open_submission
 
     cutoff = timezone.now() - waited
@@ -177,20 +175,7 @@ def enqueue_waiting_submissions(*, waited: timedelta = timedelta(minutes=10)) ->
     }
     if not waiting:
         return 0
-    backend = settings.TASKS["default"]["BACKEND"]
-    if backend == "django_tasks_db.DatabaseBackend":
-        tasks = DBTaskResult.objects.filter(task_path=open_submission.module_path)
-        pending = tasks.filter(
-            Q(pk__in=DBTaskResult.objects.ready().values("pk"))
-            | Q(pk__in=DBTaskResult.objects.running().filter(started_at__gte=cutoff).values("pk"))
-        )
-        # An opening that ran and failed fails again (a missing key, damaged data): queueing
-        # it every five minutes helps no one. Its error was reported when it failed.
-        failed = tasks.filter(pk__in=DBTaskResult.objects.failed().values("pk"))
-        waiting -= {
-            kwargs["kwargs"]["draft_id"]
-            for kwargs in (pending | failed).values_list("args_kwargs", flat=True)
-        }
+    waiting -= tasks_in_hand(open_submission, "draft_id", since=cutoff)
     for draft_id in sorted(waiting):
         open_submission.enqueue(draft_id=draft_id)
     return len(waiting)

@@ -4,9 +4,9 @@ The public intake never reads a case. It reads the submission (intake.Draft, whi
 UUID) and, on it, what is written here: a coarse stage (PublicStage), the codes of what staff
 asked for (InfoItem), by when, whether what the applicant sent has reached the case, and whether
 the case keeps a way to tell them of news. Codes from fixed lists, two dates and a flag, never
-personal data. This module is their
-only writer: cases/opening.py calls it when a case is opened, cases/workflow.py after every
-change of state.
+personal data. This module is their only writer: cases/opening.py calls it when a case is
+opened, cases/workflow.py after every change of state, cases/replies.py when the applicant's
+answer arrives, cases/services.py when a case is erased.
 """
 
 from cases.models import Applicant, Case, Deadline, DeadlineKind, State
@@ -26,15 +26,17 @@ PUBLIC_STAGES: dict[State, PublicStage] = {
 }
 
 
-def publish_status(case: Case) -> None:
-    """Write the case's public projection onto its submission, and tell the applicant that
-    there is news when the stage or what staff ask for changed (cases/outreach.py).
+def publish_status(case: Case) -> bool:
+    """Write the case's public projection onto its submission. Returns whether the applicant,
+    if they asked for news messages, has news: the stage changed, or staff ask for something
+    (the caller tells them: cases/outreach.py).
 
-    A case that was not opened from a submission has none, and nothing is written. Call it
-    inside the transaction that changed the case.
+    A case that was not opened from a submission has none: nothing is written, and False. Call
+    it inside the transaction that changed the case.
     """
-    from cases import outreach
-
+    before = Draft.objects.filter(pk=case.pk).values("stage", "requested").first()
+    if before is None:
+        return False
     state = State(case.state)
     waiting = state == State.NEEDS_INFO
     requested = [item for item in case.info_requested if item in InfoItem.values] if waiting else []
@@ -51,9 +53,6 @@ def publish_status(case: Case) -> None:
         not case.is_shredded
         and Applicant.objects.filter(case=case, news_contact__isnull=False).exists()
     )
-    before = Draft.objects.filter(pk=case.pk).values("stage", "requested").first()
-    if before is None:
-        return
     Draft.objects.filter(pk=case.pk).update(
         stage=stage,
         requested=requested,
@@ -62,6 +61,4 @@ def publish_status(case: Case) -> None:
         news=news,
     )
     changed = before["stage"] != stage or (requested and before["requested"] != requested)
-    if changed and news and stage != PublicStage.RECEIVED:
-        # Once per entry into a state: a retried change does not send it twice.
-        outreach.announce(case, occasion=f"{state}:{case.state_changed_at:%Y%m%d%H%M%S%f}")
+    return bool(news and changed and stage != PublicStage.RECEIVED)

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_notification(*, notification_id: str) -> None:
-    """Send one notification, once, in its recipient's language (cases/notifications.py)."""
+    """Send one notification, once, in its recipient's language (cases/notifications.py).
+    Notifications are now queued a hundred to a task (``send_notifications``); this one stays
+    for tasks queued before that, and for sending one again by hand."""
     _send_notification(notification_id)
 
 
@@ -98,12 +100,19 @@ def send_digest(*, user_id: int) -> None:
         )
 
 
+class NotSent(Exception):
+    """A message was not accepted for delivery. Its text names no address, number or case: task
+    errors are stored (django-tasks-db keeps the traceback) and mailed to administrators."""
+
+
 @task()
 def send_applicant_message(*, message_id: str) -> None:
-    """Send one "there is news, please check your status" message to an applicant, once, in
-    their language, to the e-mail address or phone number they left (cases/outreach.py). The
-    contact is decrypted here, for this message only, and the read is audited."""
-    from cases.models import ApplicantMessage
+    """Send one "there is news, please check your status" message to an applicant, at most
+    once, in their language, to the e-mail address and phone number they left
+    (cases/outreach.py). The contact is decrypted here for this message only, and the read is
+    audited in the same transaction that marks the message sent; the sending follows, with no
+    lock held, and a failure is reported without the address."""
+    from cases.models import Applicant, ApplicantMessage
     from clemency import texting
     from clemency.audit.log import record
 
@@ -116,23 +125,64 @@ def send_applicant_message(*, message_id: str) -> None:
         )
         if message is None or message.case.is_shredded:
             return
-        applicant = message.case.applicant if hasattr(message.case, "applicant") else None
-        contact = applicant.news_contact if applicant is not None else None
-        if not contact:
-            return  # they stopped the messages meanwhile
+        applicant = Applicant.objects.select_related("case").filter(case=message.case).first()
+        contact = (applicant.news_contact if applicant is not None else None) or {}
+        email = contact.get("email") or ""
+        phone = (contact.get("phone") or "") if texting.enabled() else ""
+        if not (email or phone):
+            # They stopped the messages meanwhile, or left only a number and this worker has
+            # no text message provider: nothing to send, and nothing read for nothing.
+            if contact.get("phone"):
+                logger.warning("News message %s not sent: no text message provider.", message.pk)
+            return
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at"])
         record(
             "applicant.contact_read",
             case_id=message.case_id,
-            data={"purpose": "news message", "message": str(message.pk)},
+            data={
+                "purpose": "news message",
+                "message": str(message.pk),
+                "channels": [c for c, v in (("email", email), ("text", phone)) if v],
+            },
         )
-        context = {"url": urljoin(settings.PUBLIC_SITE_URL, reverse("intake:status"))}
-        with translation.override(contact.get("language") or message.case.language):
-            if contact.get("email"):
+        language = contact.get("language") or message.case.language
+    context = {"url": urljoin(settings.PUBLIC_SITE_URL, reverse("intake:status"))}
+    failed = []
+    with translation.override(language):
+        if email:
+            try:
                 subject = render_to_string("cases/applicant/news_subject.txt", context)
                 body = render_to_string("cases/applicant/news.txt", context)
-                EmailMessage(" ".join(subject.split()), body, to=[contact["email"]]).send()
-            if contact.get("phone") and texting.enabled():
+                EmailMessage(" ".join(subject.split()), body, to=[email]).send()
+            except Exception:  # the mail server's words may hold the address
+                failed.append("e-mail")
+        if phone:
+            try:
                 text = render_to_string("cases/applicant/news_text.txt", context).strip()
-                texting.send_text(contact["phone"], text)
-        message.sent_at = timezone.now()
-        message.save(update_fields=["sent_at"])
+                texting.send_text(phone, text)
+            except Exception:
+                failed.append("text message")
+    if failed:
+        raise NotSent(f"News message {message.pk}: the {' and '.join(failed)} was not accepted.")
+
+
+def tasks_in_hand(task, argument: str, *, since) -> set[str]:
+    """The values of ``argument`` of the runs of ``task`` that need no queueing again: waiting,
+    started since ``since``, or failed (a run that failed fails again: a missing key, damaged
+    data; its error was reported when it failed). Only the database queue can say; with
+    another backend, none."""
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return set()
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path=task.module_path)
+    in_hand = tasks.filter(
+        Q(pk__in=DBTaskResult.objects.ready().values("pk"))
+        | Q(pk__in=DBTaskResult.objects.running().filter(started_at__gte=since).values("pk"))
+        | Q(pk__in=DBTaskResult.objects.failed().values("pk"))
+    )
+    return {
+        arguments["kwargs"][argument] for arguments in in_hand.values_list("args_kwargs", flat=True)
+    }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from guardian.shortcuts import assign_perm
 
-from cases import deadlines, notifications, rules
+from cases import deadlines, notifications, outreach, rules
 from cases.models import (
     KEY_COLUMNS,
     Case,
@@ -128,7 +128,8 @@ def _fire(
                 case_id=locked.pk,
                 data={"from": expected_state, "to": locked.state, **(data or {})},
             )
-            publish_status(locked)
+            if publish_status(locked):  # "there is news", to an applicant who asked
+                outreach.announce(locked, occasion=f"event:{event.pk}")
             notifications.after_transition(locked, action, occasion=str(event.pk))
     except ConcurrentTransition:
         raise _conflict() from None

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import translation
 
 from clemency.accounts.roles import Role
 from clemency.security.keys import init_directory
@@ -38,6 +39,13 @@ def own_keys(settings, key_directory, tmp_path):
     settings.KEY_RELOAD_SECONDS = 0  # no other process to wait for here
     settings.BACKUP_PUBLIC_KEY = directory / "backup.pub"
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_next_test_is_its_own():
+    """A request in Arabic leaves Arabic active in this thread: the next test starts afresh."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -522,7 +522,9 @@ def test_a_sent_application_whose_task_was_lost_is_opened_by_the_sweep(settings)
     Draft.objects.filter(pk=draft.pk).update(submitted_at=F("submitted_at") - timedelta(minutes=11))
     out = io.StringIO()
     call_command("open_waiting_submissions", stdout=out)
-    assert out.getvalue() == "Queued 1 sent applications to be opened again.\n"
+    assert out.getvalue() == (
+        "Queued 1 sent applications to be opened again, 0 replies to be attached again.\n"
+    )
     (task,) = DBTaskResult.objects.all()
     assert task.args_kwargs == {"args": [], "kwargs": {"draft_id": str(draft.pk)}}
     assert task.task_path == open_submission.module_path

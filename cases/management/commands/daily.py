@@ -24,7 +24,7 @@ from cases.services import purge_pending_deletions
 logger = logging.getLogger("clemency.jobs")  # errors are mailed to ADMINS (settings.LOGGING)
 
 # Every few minutes in --forever mode: (what it is, the command and its arguments).
-FREQUENT_JOBS = [("sent applications no worker opened", ["open_waiting_submissions"])]
+FREQUENT_JOBS = [("sent applications and replies no worker handled", ["open_waiting_submissions"])]
 FREQUENT_SECONDS = 5 * 60
 
 # Once a day.
