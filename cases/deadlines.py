@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.models import Case, Deadline, DeadlineKind, DeadlineOutcome, DeadlineSource
 from cases.urgency import Assessment, assess, dates_from_answers
+from clemency.common.batches import in_batches
 
 # What a transition does to deadlines: the kind it opens (with the date the step was given),
 # and the kinds it closes, with the outcome.
@@ -78,29 +79,17 @@ def urgency_fields(case: Case, open_ones, *, today: date) -> dict:
     }
 
 
-BATCH = 1000
-
-
 def recompute_urgencies(*, today: date | None = None) -> int:
     """Every live case's urgency as the days pass (a check-in comes within 14 days); run daily.
     Three queries per thousand cases, whatever the number of deadlines; returns how many
     changed. Running it twice on one day changes nothing the second time."""
     today = today or timezone.localdate()
     changed = 0
-    last = None
     fields = ["urgency", "urgency_computed", "urgency_reason"]
-    while True:
-        cases = (
-            Case.objects.live()
-            .order_by("pk")
-            .only("state", "urgency_basis", "urgency_basis_reason", "urgency_override", *fields)
-        )
-        if last is not None:
-            cases = cases.filter(pk__gt=last)
-        batch = list(cases[:BATCH])
-        if not batch:
-            return changed
-        last = batch[-1].pk
+    cases = Case.objects.live().only(
+        "state", "urgency_basis", "urgency_basis_reason", "urgency_override", *fields
+    )
+    for batch in in_batches(cases):
         open_ones: dict = {}
         for case_id, kind, due in Deadline.objects.filter(
             case__in=[case.pk for case in batch], closed_at__isnull=True
@@ -115,6 +104,7 @@ def recompute_urgencies(*, today: date | None = None) -> int:
                 dirty.append(case)
         Case.objects.bulk_update(dirty, fields)
         changed += len(dirty)
+    return changed
 
 
 def waiting_for_the_applicant(*, due_before: date):

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from cases.models import Case, Deadline, Notification, NotificationChoice, NotificationKind
 from clemency.accounts.roles import Role
+from clemency.common.batches import in_batches
 
 
 def people_in(*roles: Role):
@@ -99,9 +100,6 @@ def after_opening(case: Case) -> None:
 REMIND_BEFORE = (7, 1)  # days
 
 
-BATCH = 1000
-
-
 def remind_of_deadlines(*, today: date) -> int:
     """7 days and 1 day before each open deadline of a live case, and once when it has passed:
     the assigned attorney, or (with none) intake staff. Idempotent: each reminder's occasion is
@@ -113,11 +111,10 @@ def remind_of_deadlines(*, today: date) -> int:
         .filter(Q(due_on__in=list(due_soon)) | Q(due_on__lt=today))
         .select_related("case__assigned_attorney")
         .only("due_on", "case__state", "case__assigned_attorney")
-        .order_by("pk")
     )
     staff = list(people_in(Role.INTAKE_STAFF))
     queued = 0
-    for batch in _batches(deadlines):
+    for batch in in_batches(deadlines):
         items: dict[NotificationKind, list] = {}
         for deadline in batch:
             case = deadline.case
@@ -131,18 +128,6 @@ def remind_of_deadlines(*, today: date) -> int:
         for kind, found in items.items():
             queued += notify_all(kind, found)
     return queued
-
-
-def _batches(queryset, size: int = BATCH):
-    """The rows of ``queryset`` (ordered by pk) a thousand at a time, each batch one query."""
-    last = None
-    while True:
-        page = queryset if last is None else queryset.filter(pk__gt=last)
-        batch = list(page[:size])
-        if not batch:
-            return
-        yield batch
-        last = batch[-1].pk
 
 
 def flag_stuck_cases(*, now) -> int:
@@ -159,10 +144,9 @@ def flag_stuck_cases(*, now) -> int:
         .open()
         .filter(state_changed_at__lt=since)
         .only("state", "state_changed_at")
-        .order_by("pk")
     )
     queued = 0
-    for batch in _batches(stuck):
+    for batch in in_batches(stuck):
         queued += notify_all(
             NotificationKind.STUCK,
             [

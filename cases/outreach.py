@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from cases.models import ApplicantMessage, Case, Deadline, DeadlineKind, State
+from clemency.common.batches import in_batches
 
 REMIND_BEFORE = (7, 1)  # days before information is due
 
@@ -23,19 +24,31 @@ REMIND_BEFORE = (7, 1)  # days before information is due
 def announce(case: Case, *, occasion: str) -> bool:
     """Queue one "there is news" message for this case's applicant (inside the transaction
     that made the news; sent after it commits). False if it was queued before."""
+    return announce_all([(case, occasion)]) == 1
+
+
+def announce_all(items: list[tuple[Case, str]]) -> int:
+    """``announce`` for many (case, occasion) at once, in three queries; returns how many are
+    new (the others were queued before)."""
     from cases.tasks import send_applicant_message
 
-    message, created = ApplicantMessage.objects.get_or_create(case=case, occasion=occasion)
-    if created:
-        transaction.on_commit(
-            lambda pk=str(message.pk): send_applicant_message.enqueue(message_id=pk)
-        )
-    return created
+    if not items:
+        return 0
+    fresh = [ApplicantMessage(case=case, occasion=occasion) for case, occasion in items]
+    ApplicantMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    # Only the rows this call wrote are queued: one made before is not sent again.
+    new = list(
+        ApplicantMessage.objects.filter(pk__in=[m.pk for m in fresh]).values_list("pk", flat=True)
+    )
+    for pk in new:
+        transaction.on_commit(lambda pk=str(pk): send_applicant_message.enqueue(message_id=pk))
+    return len(new)
 
 
 def remind_applicants(*, today: date) -> int:
     """7 days and 1 day before information is due, a "please check your status" message to
-    each applicant who left a way to be reached. Idempotent; returns how many were queued."""
+    each applicant who left a way to be reached. A thousand deadlines at a time, in a constant
+    number of queries each (and a task per message). Idempotent; returns how many were queued."""
     due = {today + timedelta(days=days): days for days in REMIND_BEFORE}
     deadlines = Deadline.objects.filter(
         kind=DeadlineKind.INFO_DUE,
@@ -43,12 +56,12 @@ def remind_applicants(*, today: date) -> int:
         due_on__in=list(due),
         case__state=State.NEEDS_INFO,
         case__shredded_at__isnull=True,
-        case__info_answered_at__isnull=True,
         case__applicant__news_contact__isnull=False,
-    ).select_related("case")
+    ).only("due_on", "case_id")
     queued = 0
-    for deadline in deadlines:
+    for batch in in_batches(deadlines):
         with transaction.atomic():
-            occasion = f"info_due:{deadline.pk}:{due[deadline.due_on]}"
-            queued += announce(deadline.case, occasion=occasion)
+            queued += announce_all(
+                [(Case(pk=d.case_id), f"info_due:{d.pk}:{due[d.due_on]}") for d in batch]
+            )
     return queued

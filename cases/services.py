@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cases import rules, uploads
 from cases.models import (
     Applicant,
+    ApplicantMessage,
     BlindIndex,
     Case,
     CaseEvent,
@@ -395,7 +396,15 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
         locked.documents.all().delete()
         Applicant.objects.filter(case=locked).delete()
         # Every other part goes too, readable or not: what is left is the tombstone alone.
-        parts = (Conviction, Note, CaseEvent, Screening, Deadline, CaseUserObjectPermission)
+        parts = (
+            Conviction,
+            Note,
+            CaseEvent,
+            Screening,
+            Deadline,
+            ApplicantMessage,  # when and why the applicant was told: history, and a contact
+            CaseUserObjectPermission,
+        )
         for part in parts:
             field = "content_object" if part is CaseUserObjectPermission else "case"
             part.objects.filter(**{field: locked}).delete()

@@ -154,7 +154,12 @@ def send_applicant_message(*, message_id: str) -> None:
             try:
                 subject = render_to_string("cases/applicant/news_subject.txt", context)
                 body = render_to_string("cases/applicant/news.txt", context)
-                EmailMessage(" ".join(subject.split()), body, to=[email]).send()
+                EmailMessage(
+                    " ".join(subject.split()),
+                    body,
+                    from_email=settings.APPLICANT_FROM_EMAIL,
+                    to=[email],
+                ).send()
             except Exception:  # the mail server's words may hold the address
                 failed.append("e-mail")
         if phone:

@@ -474,6 +474,8 @@ else:
 SITE_URL = env_str("SITE_URL", STAFF_SITE_URL or "http://127.0.0.1:8000")
 # The public site's address, for "please check your status" messages to applicants.
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", SITE_URL)
+# Who "please check your status" messages come from: a lock screen shows the name.
+APPLICANT_FROM_EMAIL = env_str("APPLICANT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 # Text messages to applicants who ask for them (clemency/texting.py). Development writes them
 # to var/texts/; production sends none unless a provider is configured.
 TEXT_MESSAGE_BACKEND = env_str(
@@ -483,6 +485,18 @@ TEXT_TWILIO_API_URL = env_str("TEXT_TWILIO_API_URL", "https://api.twilio.com")
 TEXT_TWILIO_ACCOUNT = env_str("TEXT_TWILIO_ACCOUNT", "")
 TEXT_TWILIO_TOKEN = env_str("TEXT_TWILIO_TOKEN", "")
 TEXT_TWILIO_FROM = env_str("TEXT_TWILIO_FROM", "")
+if TEXT_MESSAGE_BACKEND == "clemency.texting.TwilioBackend" and SITE_ROLE != "intake":
+    # Both sites need the same choice: the public one offers a phone number only with a
+    # provider, the worker sends only with one; only the staff side holds the credentials.
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not (TEXT_TWILIO_ACCOUNT and TEXT_TWILIO_TOKEN and TEXT_TWILIO_FROM):
+        raise ImproperlyConfigured(
+            "TEXT_MESSAGE_BACKEND=clemency.texting.TwilioBackend needs TEXT_TWILIO_ACCOUNT, "
+            "TEXT_TWILIO_TOKEN and TEXT_TWILIO_FROM."
+        )
+    if PRODUCTION and not TEXT_TWILIO_API_URL.startswith("https://"):
+        raise ImproperlyConfigured("TEXT_TWILIO_API_URL must be an https:// address.")
 
 # --- Security -----------------------------------------------------------------------------------
 

@@ -126,6 +126,10 @@ class Reply(models.Model):
     contact = models.BinaryField(null=True, editable=False)  # encrypted JSON; None: unchanged
     # What the status page may say of it, without reading it.
     files = models.PositiveSmallIntegerField(default=0, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)  # the files', in bytes
+    # The random token of the page it was sent from: the same form sent twice (a double tap, a
+    # resent request) is kept once.
+    once = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     has_message = models.BooleanField(default=False, editable=False)
     attached_at = models.DateTimeField(null=True, editable=False)
 

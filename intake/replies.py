@@ -13,12 +13,14 @@ status page shows.
 """
 
 import contextlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,10 +36,22 @@ from intake.tasks import attach_reply
 
 ACCESS_KEY = "status_access"
 REPLIES = limits.Rule("intake.reply", "INTAKE_REPLY_LIMIT", window=24 * 60 * 60)
+CONTACT_CHANGES = limits.Rule("intake.reply-contact", "INTAKE_REPLY_LIMIT", window=24 * 60 * 60)
+
+
+class AlreadySent(Exception):
+    """This very form was sent and kept before (a double tap): nothing more to do."""
 
 
 class ReplyError(Exception):
-    """Refused; the message is safe to show."""
+    """Refused; the messages are safe to show (one for each reason)."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = list(messages)
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 # --- Who may reply: the browser that gave the right code, for a while --------------------------
@@ -71,6 +85,11 @@ def draft_with_access(request: HttpRequest) -> Draft | None:
     return Draft.objects.filter(pk=draft_id, submitted_at__isnull=False).first()
 
 
+def new_form_token() -> str:
+    """A random token for one rendering of a reply form (``reply_send``'s ``once``)."""
+    return secrets.token_urlsafe(24)
+
+
 def may_send_files(draft: Draft) -> bool:
     """Files and a message go to a case that waits for the applicant (staff asked for
     something); a way to be reached may be left at any time."""
@@ -90,7 +109,9 @@ class Contact:
     stop: bool = False
 
     def as_json(self) -> dict:
-        return {"email": self.email, "phone": self.phone, "stop": self.stop}
+        if self.stop:  # nothing to keep
+            return {"email": "", "phone": "", "stop": True}
+        return {"email": self.email, "phone": self.phone, "stop": False}
 
 
 @dataclass
@@ -107,7 +128,67 @@ class Outgoing:
         return cls(draft=draft, reply_id=uuid.uuid4(), key=drafts.new_data_key())
 
 
-def file_problem(outgoing: Outgoing, upload: EncryptedUploadedFile) -> str | None:
+# --- What an application may send a day ---------------------------------------------------------
+
+DAY = timedelta(days=1)
+
+
+def allowance(draft: Draft) -> uploads.Allowance:
+    """What this application may still send in files today: REPLY_MAX_FILES at once, and over
+    the last day no more files and megabytes than an application holds (INTAKE_MAX_FILES,
+    INTAKE_MAX_TOTAL_MB), within the storage quota."""
+    used = _sent_today(draft)
+    own = max(0, settings.INTAKE_MAX_TOTAL_MB * uploads.MB - used["size"])
+    room = uploads.storage_room()
+    return uploads.Allowance(
+        files=max(0, min(settings.REPLY_MAX_FILES, settings.INTAKE_MAX_FILES - used["files"])),
+        bytes=min(own, room),
+        storage_full=room < own,
+    )
+
+
+def _sent_today(draft: Draft) -> dict:
+    used = Reply.objects.filter(draft=draft, created_at__gte=timezone.now() - DAY).aggregate(
+        files=Sum("files"), size=Sum("size")
+    )
+    return {"files": used["files"] or 0, "size": used["size"] or 0}
+
+
+def too_many_files_message() -> str:
+    return _("You can send up to %(count)s files a day. Please send the others tomorrow.") % {
+        "count": settings.INTAKE_MAX_FILES
+    }
+
+
+def too_many_bytes_message() -> str:
+    return _(
+        "The files you send in one day can be up to %(size)s MB together. Please send the "
+        "others tomorrow."
+    ) % {"size": settings.INTAKE_MAX_TOTAL_MB}
+
+
+def rejection_messages(rejections, *, room: uploads.Allowance, admission) -> list[str]:
+    """Why files of this request were skipped by the upload handler, in a reply's words."""
+    return uploads.rejection_messages(
+        rejections,
+        room=room,
+        admission=admission,
+        too_many=too_many_files_message,
+        over_budget=too_many_bytes_message,
+    )
+
+
+def _problems(outgoing: "Outgoing", files: list[EncryptedUploadedFile]) -> list[str]:
+    """Why these files cannot be sent (a type or contents refused), one message per reason."""
+    found = []
+    for upload in files:
+        problem = _file_problem(outgoing, upload)
+        if problem and problem not in found:
+            found.append(problem)
+    return found
+
+
+def _file_problem(outgoing: Outgoing, upload: EncryptedUploadedFile) -> str | None:
     """Why this file cannot be sent (its type or contents), or None."""
     content_type = filetypes.sniff(upload.head)
     if content_type is None:
@@ -124,16 +205,24 @@ def reply_send(
     message: str = "",
     contact: Contact | None = None,
     files: list[EncryptedUploadedFile] = (),
+    once: str | None = None,
 ) -> Reply:
     """Keep a reply, sealed, and queue its attachment to the case. Nothing is kept if anything
-    is refused (ReplyError): a file's type or contents, the application's daily number of
-    replies, or the storage's room. The caller checked the files' contents (``file_problem``)."""
+    is refused (ReplyError, with every reason): a file's type or contents, what the application
+    may send a day (files, megabytes, replies), or the storage's room."""
     draft = outgoing.draft
     if not (message or contact or files):
         raise ReplyError(_("Add a file or write a message first."))
     if (message or files) and not may_send_files(draft):
         raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
-    if not limits.hit(REPLIES, str(draft.pk)).allowed:
+    if problems := _problems(outgoing, files):
+        raise ReplyError(*problems)
+    if once and Reply.objects.filter(once=once).exists():
+        raise AlreadySent
+    # Papers and messages, and changes of contact, are counted apart: one cannot use up the
+    # other's daily share. A reply refused below gives its place back.
+    rule = REPLIES if (message or files) else CONTACT_CHANGES
+    if not limits.hit(rule, str(draft.pk)).allowed:
         raise ReplyError(
             _("This application has had many replies today. Please try again tomorrow.")
         )
@@ -146,15 +235,22 @@ def reply_send(
             if (message or files) and not may_send_files(locked):
                 raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
             size = sum(upload.plaintext_size for upload in files)
+            used = _sent_today(locked)  # counted again under the lock: two at once
+            if used["files"] + len(files) > settings.INTAKE_MAX_FILES:
+                raise ReplyError(too_many_files_message())
+            if used["size"] + size > settings.INTAKE_MAX_TOTAL_MB * uploads.MB:
+                raise ReplyError(too_many_bytes_message())
             if size > uploads.storage_room():
                 raise ReplyError(uploads.storage_full_message())
             using_keys()  # the intake key it is sealed to is not retired before this commits
             reply = Reply(
                 id=reply_id,
+                once=once or None,
                 draft=locked,
                 language=language,
                 sealed_key=drafts.seal_reply_key(key, reply_id=reply_id, draft_id=draft_id),
                 files=len(files),
+                size=size,
                 has_message=bool(message),
             )
             if message:
@@ -185,10 +281,13 @@ def reply_send(
                     ),
                 ).save(force_insert=True)
             transaction.on_commit(lambda: attach_reply.enqueue(reply_id=str(reply_id)))
-    except BaseException:
+    except BaseException as failure:
         for name in stored:  # stored, but not recorded: nothing may stay unrecorded
             with contextlib.suppress(Exception):
                 storage.delete(name)
+        limits.refund(rule, str(draft.pk))
+        if isinstance(failure, IntegrityError) and once:
+            raise AlreadySent from None  # the same form, sent twice at once
         raise
     finally:
         outgoing.key = b""  # this side keeps no copy of the key
@@ -206,12 +305,18 @@ class SentReply:
     delivered: bool
 
 
+LISTED_DAYS = 90
+
+
 def sent_replies(draft: Draft) -> list[SentReply]:
-    """The replies with files or a message (a contact alone is not listed), oldest first."""
+    """The replies of the last LISTED_DAYS with files or a message (a contact alone is not
+    listed), oldest first."""
+    since = timezone.now() - timedelta(days=LISTED_DAYS)
+    listed = draft.replies.filter(created_at__gte=since).only(
+        "created_at", "files", "has_message", "attached_at"
+    )
     return [
         SentReply(reply.created_at, reply.files, reply.has_message, reply.attached_at is not None)
-        for reply in draft.replies.filter(created_at__gte=timezone.now() - timedelta(days=90)).only(
-            "created_at", "files", "has_message", "attached_at"
-        )
+        for reply in listed
         if reply.files or reply.has_message
     ]

@@ -31,7 +31,7 @@ from clemency import limits
 from clemency.common import contents
 from clemency.common.text import clean_file_name
 from clemency.security.storage import EncryptedUploadedFile, UploadRejection, open_upload
-from intake.models import Draft, DraftDocument
+from intake.models import Draft, DraftDocument, ReplyDocument
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -40,9 +40,11 @@ UPLOADS = limits.Rule("intake.upload", "INTAKE_UPLOAD_LIMIT")
 
 
 def stored_document_bytes() -> int:
-    """The size of every stored document this site can see: the applications' files, and the
-    cases' where the case app is installed (a public-only site has no case tables)."""
+    """The size of every stored document this site can see: the applications' files and
+    replies', and the cases' where the case app is installed (a public-only site has no case
+    tables)."""
     total = DraftDocument.objects.aggregate(total=Sum("size"))["total"] or 0
+    total += ReplyDocument.objects.aggregate(total=Sum("size"))["total"] or 0
     if apps.is_installed("cases"):
         documents = apps.get_model("cases", "Document").objects
         total += documents.aggregate(total=Sum("size"))["total"] or 0
@@ -112,9 +114,15 @@ def too_many_bytes_message() -> str:
 
 
 def rejection_messages(
-    rejections: list[UploadRejection], *, room: Allowance, admission: Admission | None
+    rejections: list[UploadRejection],
+    *,
+    room: Allowance,
+    admission: Admission | None,
+    too_many=too_many_files_message,
+    over_budget=too_many_bytes_message,
 ) -> list[str]:
-    """One message for each reason files of this request were skipped by the upload handler."""
+    """One message for each reason files of this request were skipped by the upload handler
+    (``too_many`` and ``over_budget`` word the budget: an application's, or a day's replies')."""
     found = []
     for rejection in rejections:
         if rejection.reason == "too_large":
@@ -122,9 +130,9 @@ def rejection_messages(
                 "size": settings.INTAKE_MAX_UPLOAD_MB
             }
         elif rejection.reason == "too_many":
-            message = too_many_files_message()
+            message = too_many()
         elif rejection.reason == "over_budget":
-            message = storage_full_message() if room.storage_full else too_many_bytes_message()
+            message = storage_full_message() if room.storage_full else over_budget()
         else:  # "limited"
             retry_at = admission.retry_at if admission else None
             seconds = (retry_at - timezone.now()).total_seconds() if retry_at else 3600

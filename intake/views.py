@@ -271,6 +271,7 @@ def status(request: HttpRequest) -> HttpResponse:
         if draft is None:
             return render(request, "intake/status.html", {})
         return _status_page(request, draft)
+    replies.forget_access(request)  # a new lookup ends the last one, right or wrong
     try:
         result = services.status_lookup(
             reference=request.POST.get("reference", ""),
@@ -305,15 +306,45 @@ def _status_page(
         "news_form": news_form or forms.NewsForm(),
         "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
         "max_files": settings.REPLY_MAX_FILES,
-        "max_total_mb": settings.INTAKE_MAX_TOTAL_MB,
         "access_minutes": settings.STATUS_ACCESS_MINUTES,
+        "once": replies.new_form_token(),
     }
     return render(request, "intake/status.html", context, status=status)
 
 
-def _status_expired(request: HttpRequest) -> HttpResponse:
-    messages.info(request, _("To see an application or answer, enter its reference and code."))
-    return redirect("intake:status")
+def _page_closed(request: HttpRequest, *typed: str) -> HttpResponse:
+    """The application's page is closed in this browser (its time is up, or it was closed):
+    the lookup form, with what the person had typed shown to copy, so nothing is lost."""
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "error": _("To see an application or answer, enter its reference and code."),
+            "typed": "\n".join(text for text in typed if text),
+        },
+        status=403,
+    )
+
+
+def _for_this_application(request: HttpRequest, draft: Draft | None) -> bool:
+    """The form was sent from the page of the application this browser holds now (not from an
+    older tab, before another application was opened here)."""
+    return draft is not None and request.POST.get("application") == draft.reference
+
+
+def _other_application(request: HttpRequest, *typed: str) -> HttpResponse:
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "error": _(
+                "Nothing was sent: since this page was opened, another application was opened "
+                "in this browser. Enter the reference and code of the one you meant."
+            ),
+            "typed": "\n".join(text for text in typed if text),
+        },
+        status=409,
+    )
 
 
 @csrf_exempt  # the body must not be read before the encrypting handler is installed...
@@ -327,11 +358,7 @@ def status_reply(request: HttpRequest) -> HttpResponse:
         request.upload_handlers = [RefuseFilesUploadHandler()]  # nothing of the body is kept
         return _status_reply(request, draft, None, None)
     outgoing = replies.Outgoing.begin(draft)
-    own = settings.INTAKE_MAX_TOTAL_MB * uploads.MB
-    room = uploads.storage_room()
-    budget = uploads.Allowance(
-        files=settings.REPLY_MAX_FILES, bytes=min(own, room), storage_full=room < own
-    )
+    budget = replies.allowance(draft)
     admission = uploads.Admission(client_address(request))
     handler = EncryptingUploadHandler(
         request,
@@ -354,20 +381,19 @@ def _status_reply(
     outgoing: "replies.Outgoing | None",
     uploading: Uploading | None,
 ) -> HttpResponse:
+    typed = request.POST.get("message", "")
+    if draft is None:
+        return _page_closed(request, typed)
+    if not _for_this_application(request, draft):
+        return _other_application(request, typed)
     if outgoing is None or uploading is None:
-        if draft is None:
-            return _status_expired(request)
         messages.info(request, _("Our team is not waiting for papers from you at the moment."))
         return redirect("intake:status")
     form = forms.ReplyForm(request.POST)
     files = request.FILES.getlist("files")
-    errors = uploads.rejection_messages(
+    errors = replies.rejection_messages(
         uploading.handler.rejections, room=uploading.room, admission=uploading.admission
     )
-    for upload in files:
-        problem = replies.file_problem(outgoing, upload)
-        if problem and problem not in errors:
-            errors.append(problem)
     if form.is_valid() and not errors:
         try:
             replies.reply_send(
@@ -375,16 +401,19 @@ def _status_reply(
                 language=get_language(),
                 message=form.cleaned_data["message"],
                 files=files,
+                once=request.POST.get("once") or None,
             )
         except replies.ReplyError as refused:
-            errors.append(str(refused))
+            errors += refused.messages
+        except replies.AlreadySent:
+            return redirect("intake:status")  # the first sending said so
         else:
             messages.success(
                 request,
                 _("Thank you. What you sent is on its way to our team, protected."),
             )
             return redirect("intake:status")
-    if errors and files:
+    if files or uploading.handler.rejections:  # a browser does not keep chosen files
         errors.append(_("Nothing was sent. Please choose the files again."))
     return _status_page(request, draft, reply_form=form, reply_errors=errors, status=400)
 
@@ -394,8 +423,11 @@ def _status_reply(
 def status_news(request: HttpRequest) -> HttpResponse:
     """Where to send "there is news, please check your status", or no more messages."""
     draft = replies.draft_with_access(request)
+    typed = (request.POST.get("email", ""), request.POST.get("phone", ""))
     if draft is None:
-        return _status_expired(request)
+        return _page_closed(request, *typed)
+    if not _for_this_application(request, draft):
+        return _other_application(request, *typed)
     form = forms.NewsForm(request.POST)
     if not form.is_valid():
         return _status_page(request, draft, news_form=form, status=400)
@@ -405,9 +437,17 @@ def status_news(request: HttpRequest) -> HttpResponse:
         stop=form.cleaned_data["stop"],
     )
     try:
-        replies.reply_send(replies.Outgoing.begin(draft), language=get_language(), contact=contact)
+        replies.reply_send(
+            replies.Outgoing.begin(draft),
+            language=get_language(),
+            contact=contact,
+            once=request.POST.get("once") or None,
+        )
+    except replies.AlreadySent:
+        return redirect("intake:status")
     except replies.ReplyError as refused:
-        form.add_error(None, str(refused))
+        for message in refused.messages:
+            form.add_error(None, message)
         return _status_page(request, draft, news_form=form, status=400)
     if contact.stop:
         messages.success(request, _("We will send you no more messages."))

@@ -328,3 +328,52 @@ def test_the_daily_reminders_take_the_same_queries_for_3_or_30_cases(
     assert [made for _q, made, _tasks in many] == [60, 30]  # 2 reminders a case; 1 coordinator
     # Sent by one task per kind and hundred: near and past; stuck.
     assert [tasks for _q, _made, tasks in many] == [2, 1]
+
+
+def test_the_daily_jobs_cross_batch_boundaries_and_send_each_reminder_once(
+    staff, coordinator, attorney, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Seven cases two at a time: every reminder, stuck flag, urgency and applicant message
+    exactly once, and nothing on a second run the same day."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.deadlines import recompute_urgencies
+    from cases.models import Applicant, ApplicantMessage, Deadline, DeadlineKind
+    from cases.notifications import flag_stuck_cases, remind_of_deadlines
+    from cases.outreach import remind_applicants
+    from clemency.common import batches
+
+    monkeypatch.setattr(batches, "BATCH", 2)
+    settings.STUCK_AFTER_DAYS = 30
+    today = timezone.localdate()
+    for number in range(7):
+        case = make_case(State.NEEDS_INFO, attorney=attorney if number % 2 else None)
+        Case.objects.filter(pk=case.pk).update(
+            state_changed_at=timezone.now() - timedelta(days=40), urgency_basis="P3"
+        )
+        for days in (7, 1, -2):
+            Deadline.objects.create(
+                case=case, kind=DeadlineKind.INFO_DUE, due_on=today + timedelta(days), source="x"
+            )
+        applicant = Applicant.objects.select_related("case").get(case=case)
+        applicant.news_contact = {"email": f"a{number}@example.org", "phone": "", "language": "en"}
+        applicant.save()
+
+    def day() -> tuple[int, int, int, int]:
+        with django_capture_on_commit_callbacks(execute=False):
+            return (
+                remind_of_deadlines(today=today),
+                flag_stuck_cases(now=timezone.now()),
+                recompute_urgencies(today=today),
+                remind_applicants(today=today),
+            )
+
+    # Reminders: 3 deadlines a case, to its attorney (3 cases) or the one intake staff (4);
+    # stuck: 7 to the one coordinator; urgency: computed from the basis, P3 (information due
+    # does not raise it); applicants: 7 days and 1 day before, for each of the 7.
+    assert day() == (21, 7, 7, 14)
+    assert day() == (0, 0, 0, 0)
+    assert ApplicantMessage.objects.count() == 14
+    assert set(Case.objects.values_list("urgency", flat=True)) == {"P3"}

@@ -184,3 +184,38 @@ def test_parallel_guesses_are_counted_exactly_over_http(live_server, settings):
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = sorted(pool.map(guess, range(8), timeout=300))
     assert answers == [400] * 5 + [429] * 3
+
+
+def test_a_reply_with_several_files_passes_the_proxy_and_other_big_bodies_do_not(proxy):
+    """A reply from the status page may carry a day's files (INTAKE_MAX_TOTAL_MB); every other
+    public request stops at one upload's size (25 MB)."""
+    person = Person(proxy, "127.0.1.9")
+    boundary = "reply-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + b"x" * (30 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+    person.request("GET", reverse("intake:status"))  # a CSRF cookie: the body is then read
+
+    def post(path: str) -> int:
+        connection = http.client.HTTPConnection(person.host, person.port, timeout=120)
+        try:
+            headers = {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": "; ".join(f"{k}={v}" for k, v in person.cookies.items()),
+            }
+            connection.request("POST", path, body, headers)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    # Stopped at the proxy: 413, or 502 from this caddy when the limit is met while the body
+    # streams to the application (the application never sees the rest).
+    assert post(reverse("intake:resume")) in (413, 502)
+    # Read whole by the application, which answers itself (here: the token is missing).
+    assert post(reverse("intake:status_reply")) == 403

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from clemency import texting
+from tests.clemency.subprocess_env import production_environ, run_python
 
 NUMBER = "+13475550199"
 BODY = "There is news about your application."
@@ -97,3 +98,29 @@ def test_with_no_backend_nothing_is_sent(settings):
     assert not texting.enabled()
     with pytest.raises(texting.TextMessageError):
         texting.send_text(NUMBER, BODY)
+
+
+TWILIO = {
+    "TEXT_MESSAGE_BACKEND": "clemency.texting.TwilioBackend",
+    "TEXT_TWILIO_ACCOUNT": "AC123",
+    "TEXT_TWILIO_TOKEN": "secret-token",
+    "TEXT_TWILIO_FROM": "+12125550100",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "refused"),
+    [("TEXT_TWILIO_TOKEN", "needs TEXT_TWILIO_ACCOUNT"), (None, "must be an https:// address")],
+)
+def test_a_provider_half_configured_refuses_to_start(tmp_path, missing, refused):
+    env = production_environ(tmp_path) | TWILIO
+    if missing:
+        env.pop(missing)
+    else:
+        env["TEXT_TWILIO_API_URL"] = "http://sms.example.org"
+    result = run_python("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert refused in result.stderr
+    env["TEXT_TWILIO_API_URL"] = "https://sms.example.org"
+    env.update(TWILIO)
+    assert run_python("import django; django.setup()", env).returncode == 0

@@ -7,6 +7,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
@@ -78,8 +79,17 @@ def upload(name: str = "certificate.pdf", content: bytes | None = None) -> Simpl
     return SimpleUploadedFile(name, content or pdf("Certificate of disposition"))
 
 
+def page_fields(client: Client) -> dict:
+    """The hidden fields a browser sends back from the status page: which application the page
+    is for, and the page's one-time token (none when the page is not open)."""
+    page = client.get(reverse("intake:status")).text
+    return dict(
+        re.findall(r'<input type="hidden" name="(application|once)" value="([^"]*)">', page)
+    )
+
+
 def send(client: Client, **data):
-    return client.post(reverse("intake:status_reply"), data, follow=True)
+    return client.post(reverse("intake:status_reply"), page_fields(client) | data, follow=True)
 
 
 # --- The public side seals what it cannot read again -------------------------------------------
@@ -104,7 +114,6 @@ def test_a_reply_is_sealed_and_the_public_side_keeps_no_way_to_read_it(
     assert b"certificate" not in bytes(document.details)
     stored = b"".join(EncryptedDocumentStorage().ciphertext(document.object_name))
     assert b"Certificate of disposition" not in stored
-    assert not any(v for v in client.session.values() if isinstance(v, bytes))
 
 
 def test_the_public_side_cannot_open_a_reply_and_the_staff_side_can(
@@ -203,7 +212,8 @@ def test_a_refused_file_sends_nothing_and_keeps_the_message(client, waiting):
     open_status(client, reference, code)
     response = client.post(
         reverse("intake:status_reply"),
-        {"message": MESSAGE, "files": [upload(), upload("virus.exe", b"MZ\x90\x00" * 100)]},
+        page_fields(client)
+        | {"message": MESSAGE, "files": [upload(), upload("virus.exe", b"MZ\x90\x00" * 100)]},
     )
     assert response.status_code == 400
     assert "This file type is not accepted" in response.text
@@ -256,7 +266,7 @@ def test_replies_to_an_erased_case_are_deleted_unread(
 
 
 def leave_contact(client: Client, **data):
-    return client.post(reverse("intake:status_news"), data, follow=True)
+    return client.post(reverse("intake:status_news"), page_fields(client) | data, follow=True)
 
 
 def test_a_way_to_be_reached_is_stored_encrypted_and_used_for_content_free_news(
@@ -288,8 +298,13 @@ def test_a_way_to_be_reached_is_stored_encrypted_and_used_for_content_free_news(
     assert len(news) == 1
     assert [to for to, _body in MemoryBackend.outbox] == ["+13475550199"]
     texts = [body for _to, body in MemoryBackend.outbox]
+    assert news[0].subject == "There is news about your application"
+    assert "http://testserver/status/" in news[0].body or "/status/" in news[0].body
+    assert texts == [
+        "There is news about your application. Enter your reference and status code at "
+        f"{settings.PUBLIC_SITE_URL}/status/"
+    ]
     for text in [news[0].subject, news[0].body, *texts]:
-        assert "/status/" in text or "news" in text.lower()
         for value in (case.reference, MARKER, "Quispe", "1988", "disposition", "accepted"):
             assert value not in text, (value, text)
     assert ApplicantMessage.objects.filter(case=case, sent_at__isnull=False).count() == 1
@@ -319,7 +334,7 @@ def test_stopping_the_messages_forgets_the_contact(
 def test_a_wrong_contact_is_refused_with_what_was_typed_kept(client, waiting, typed, error):
     _case, reference, code = waiting
     open_status(client, reference, code)
-    response = client.post(reverse("intake:status_news"), typed)
+    response = client.post(reverse("intake:status_news"), page_fields(client) | typed)
     assert response.status_code == 400
     assert error in response.text
     for value in typed.values():
@@ -330,6 +345,7 @@ def test_a_wrong_contact_is_refused_with_what_was_typed_kept(client, waiting, ty
 def test_applicants_are_reminded_7_days_and_1_day_before_information_is_due_and_once(
     client, waiting, django_capture_on_commit_callbacks
 ):
+    """With time moved day by day: the reminders come on the right days, and only once."""
     case, reference, code = waiting
     open_status(client, reference, code)
     with django_capture_on_commit_callbacks(execute=True):
@@ -346,9 +362,9 @@ def test_applicants_are_reminded_7_days_and_1_day_before_information_is_due_and_
         day = due + timedelta(days=offset)
         sent[offset] = run(day) + run(day)  # twice on the same day: once
     assert {offset: n for offset, n in sent.items() if n} == {-7: 1, -1: 1}
-    assert len([m for m in mail.outbox if m.to == [EMAIL]]) == 2
-    # In the applicant's language (the status page's, when they left the address).
-    assert all(re.search(r"news", m.body, re.I) for m in mail.outbox)
+    reminders = [m for m in mail.outbox if m.to == [EMAIL]]
+    assert len(reminders) == 2
+    assert all(m.subject == "There is news about your application" for m in reminders)
 
 
 def test_without_a_text_provider_the_page_offers_e_mail_only(client, waiting, settings):
@@ -376,3 +392,185 @@ def test_news_goes_in_the_language_the_applicant_used(
     (news,) = [m for m in mail.outbox if m.to == [EMAIL]]
     assert news.subject == "هناك أخبار عن طلبك"
     assert "/status/" in news.body
+
+
+# --- What the reviews of this page found ----------------------------------------------------------
+
+
+@pytest.fixture
+def second(staff, django_capture_on_commit_callbacks):
+    """Another application, opened and waiting for the applicant: (case, reference, code)."""
+    draft, dek, _code = draft_start(language="en")
+    draft_save_step(draft=draft, dek=dek, step="story", data={"text": "Another story."})
+    with django_capture_on_commit_callbacks(execute=True):
+        reference, status_code = draft_submit(draft=draft, dek=dek)
+    case = Case.objects.get(pk=draft.pk)
+    workflow.case_start_review(case=case, actor=staff, expected_state=State.INTAKE)
+    workflow.case_request_info(
+        case=case, actor=staff, expected_state=State.REVIEW, items=["rap_sheet"]
+    )
+    return Case.objects.get(pk=case.pk), reference, status_code
+
+
+def test_a_page_left_open_for_one_application_cannot_send_to_another(client, waiting, second):
+    _first, first_reference, first_code = waiting
+    _other, other_reference, other_code = second
+    open_status(client, first_reference, first_code)
+    first_page = page_fields(client)
+    open_status(client, other_reference, other_code)  # another tab, the same browser
+    refused = client.post(
+        reverse("intake:status_reply"), first_page | {"message": MESSAGE, "files": [upload()]}
+    )
+    assert refused.status_code == 409
+    assert "another application was opened" in refused.text
+    assert MARKER in refused.text  # what was written, to copy
+    assert not Reply.objects.exists()
+    assert not ReplyDocument.objects.exists()
+
+
+def test_the_same_form_sent_twice_is_kept_once(client, waiting, django_capture_on_commit_callbacks):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    fields = page_fields(client)
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(2):  # a double tap
+            client.post(reverse("intake:status_reply"), fields | {"message": MESSAGE})
+    assert Reply.objects.count() == 1
+
+
+def test_when_the_page_has_closed_what_was_written_is_shown_to_copy(client, waiting):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    fields = page_fields(client)
+    session = client.session
+    session[replies.ACCESS_KEY]["until"] = (timezone.now() - timedelta(seconds=1)).isoformat()
+    session.save()
+    closed = client.post(reverse("intake:status_reply"), fields | {"message": MESSAGE})
+    assert closed.status_code == 403
+    assert 'id="id_reference"' in closed.text
+    assert MARKER in closed.text
+    assert not Reply.objects.exists()
+
+
+def test_a_wrong_code_closes_the_page_that_was_open(client, waiting):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    open_status(client, reference, "AAAA-AAAA")  # the next person on a shared phone
+    page = client.get(reverse("intake:status"))
+    assert reference not in page.text
+    assert 'id="id_reference"' in page.text
+
+
+def test_files_a_day_are_limited_for_an_application_across_replies(
+    client, waiting, settings, django_capture_on_commit_callbacks
+):
+    settings.INTAKE_MAX_FILES, settings.REPLY_MAX_FILES = 3, 2
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=False):
+        send(client, files=[upload("a.pdf"), upload("b.pdf")])
+        refused = send(client, files=[upload("c.pdf"), upload("d.pdf")])
+    assert "You can send up to 3 files a day" in refused.text
+    assert Reply.objects.count() == 1
+    assert ReplyDocument.objects.count() == 2
+
+
+def test_using_the_contact_is_audited_and_a_refusal_names_no_address(
+    client, waiting, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    from cases.tasks import NotSent, send_applicant_message
+    from clemency.audit.models import AuditEvent
+
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)
+
+    class Refusing(EmailMessage):
+        def send(self, fail_silently=False):
+            raise smtplib.SMTPRecipientsRefused({self.to[0]: (550, b"unknown user")})
+
+    monkeypatch.setattr("cases.tasks.EmailMessage", Refusing)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+        workflow.case_accept(
+            case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
+        )
+    message = ApplicantMessage.objects.get(case=case)
+    with pytest.raises(NotSent) as refused:
+        send_applicant_message.call(message_id=str(message.pk))
+    assert EMAIL not in str(refused.value)
+    assert queued  # it had been queued at the commit
+    message.refresh_from_db()
+    assert message.sent_at is not None  # at most once: not sent again by a retry
+    send_applicant_message.call(message_id=str(message.pk))
+    (read,) = AuditEvent.objects.filter(action="applicant.contact_read")
+    assert read.case_id == case.pk
+    assert EMAIL not in str(read.data)
+
+
+def test_a_way_to_be_reached_left_before_the_case_is_opened_reaches_it(
+    client, django_capture_on_commit_callbacks
+):
+    draft, dek, _code = draft_start(language="en")
+    draft_save_step(draft=draft, dek=dek, step="story", data={"text": "A story."})
+    with django_capture_on_commit_callbacks(execute=False):  # no worker yet
+        reference, code = draft_submit(draft=draft, dek=dek)
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)  # the worker runs: no case yet, so it waits
+    assert Reply.objects.get().attached_at is None
+    from cases.opening import case_open_submission
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_open_submission(draft_id=draft.pk)
+    assert Reply.objects.get().attached_at is not None
+    applicant = Applicant.objects.select_related("case").get(case=case)
+    assert applicant.news_contact["email"] == EMAIL
+
+
+def test_what_is_sent_to_an_erased_case_is_deleted_unread(
+    client, waiting, staff, django_capture_on_commit_callbacks
+):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email=EMAIL)
+        workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+    assert ApplicantMessage.objects.filter(case=case).exists() is False  # no stage change yet
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.case_accept(
+            case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
+        )
+    assert ApplicantMessage.objects.filter(case=case).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_shred(case=Case.objects.get(pk=case.pk), actor=None, reason="request")
+    assert not ApplicantMessage.objects.filter(case=case).exists()  # the history goes too
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_contact(client, email="new@example.org")  # the page still opens: "closed"
+    assert not Reply.objects.filter(attached_at__isnull=True).exists()
+    assert Reply.objects.filter(draft_id=case.pk).count() == 0
+
+
+def test_a_lost_attachment_is_queued_again(
+    client, waiting, settings, django_capture_on_commit_callbacks
+):
+    from django.db.models import F
+    from django_tasks_db.models import DBTaskResult
+
+    from cases.replies import enqueue_waiting_replies
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    with django_capture_on_commit_callbacks(execute=False):  # the enqueue is lost
+        send(client, message=MESSAGE)
+    Reply.objects.update(created_at=F("created_at") - timedelta(minutes=11))
+    assert enqueue_waiting_replies() == 1
+    assert enqueue_waiting_replies() == 0  # queued now: not twice
+    (task,) = DBTaskResult.objects.filter(task_path__endswith="attach_reply")
+    assert task.args_kwargs["kwargs"] == {"reply_id": str(Reply.objects.get().pk)}
