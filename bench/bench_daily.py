@@ -17,6 +17,7 @@ from django.utils import timezone
 from bench.timing import QueryCounter
 from cases import deadlines, notifications, outreach
 from cases.models import (
+    Applicant,
     Case,
     Deadline,
     DeadlineKind,
@@ -25,6 +26,7 @@ from cases.models import (
     State,
     Urgency,
 )
+from cases.services import case_create
 from cases.workflow import cases_close_unresponsive
 from clemency.accounts.models import User
 from clemency.accounts.roles import Role
@@ -32,14 +34,15 @@ from clemency.accounts.roles import Role
 TITLE = "Daily jobs"
 DESCRIPTION = """
 The daily jobs as `manage.py daily` runs them, called in-process against a database holding the
-given number of cases over every state (40% with one or two open deadlines between 30 days ago
-and 90 days on; states entered over the last 60 days), with 5 intake staff, 3 coordinators and 50
-volunteer attorneys (cases waiting for the applicant have their information due between 45 days
-ago and 30 days on). Each job runs twice on the same day: the **first** run does the day's work
-(for "reminders", every deadline past or 7 and 1 day off and every case stuck for 30 days, as on
-the first day the system runs with such a backlog), the **second** finds it done. "queries / 1,000
-cases" is the first run's queries over the number of thousands of cases: constant from 10,000 to
-100,000 means a constant number of queries per batch. Tasks go to the database queue
+given number of cases over every state (40% with one or two open deadlines between 30 days ago and
+90 days on; states entered over the last 60 days), with 5 intake staff, 3 coordinators and 50
+volunteer attorneys (cases waiting for the applicant have their information due between 45 days ago
+and 30 days on; one case in 500 more has an applicant who left an e-mail address for news and
+information due in 7 days or tomorrow). Each job runs twice on the same day: the **first** run does
+the day's work (for "reminders", every deadline past or 7 and 1 day off and every case stuck for 30
+days, as on the first day the system runs with such a backlog), the **second** finds it done.
+"queries / 1,000 cases" is the first run's queries over the number of thousands of cases: constant
+from 10,000 to 100,000 means a constant number of queries per batch. Tasks go to the database queue
 (django-tasks-db), as in production; sending them is measured in "Notifications".
 """
 SIZES = (10_000, 100_000)
@@ -117,10 +120,30 @@ def _add_cases(count: int, attorneys: list[User], rng: random.Random) -> None:
                     )
                 )
         Deadline.objects.bulk_create(due)
+    _add_reachable_applicants(count // 500, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE cases_case")
             cursor.execute("VACUUM ANALYZE cases_deadline")
+
+
+def _add_reachable_applicants(count: int, today) -> None:
+    """Cases with real keys whose applicant left an e-mail address for news, waiting for
+    information due in 7 days or tomorrow: each gets a reminder on the first run."""
+    for number in range(count):
+        case = case_create()
+        Case.objects.filter(pk=case.pk).update(state=State.NEEDS_INFO)
+        Applicant.objects.create(
+            case=case,
+            legal_name="Bench Applicant",
+            news_contact={"email": f"bench-{number}@example.org", "phone": "", "language": "es"},
+        )
+        Deadline.objects.create(
+            case=case,
+            kind=DeadlineKind.INFO_DUE,
+            due_on=today + timedelta(days=7 if number % 2 else 1),
+            source=DeadlineSource.WORKFLOW,
+        )
 
 
 def _timed(job) -> tuple[float, int, object]:

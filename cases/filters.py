@@ -71,7 +71,9 @@ def overdue_filter() -> django_filters.BooleanFilter:
     )
 
 
-class Filters(django_filters.FilterSet):
+class ListFilters(django_filters.FilterSet):
+    """What the case lists' filter sets share: the form, and the values left out."""
+
     class Meta:
         form = FilterForm
 
@@ -82,14 +84,14 @@ class Filters(django_filters.FilterSet):
         return [str(fields[name].label) for name in self.form.errors if name in fields]
 
 
-class DeadlineFilter(Filters):
+class DeadlineFilter(ListFilters):
     """The deadline filters alone: coordination and "my cases"."""
 
     due_within = due_within_filter()
     overdue = overdue_filter()
 
 
-class PipelineFilter(Filters):
+class PipelineFilter(ListFilters):
     q = django_filters.CharFilter(
         label=_("Reference"),
         field_name="reference",

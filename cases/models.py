@@ -199,7 +199,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     info_requested = models.JSONField(_("information asked for"), default=list, blank=True)
     # When what the applicant sent from the status page reached the case, while it waits for
-    # them (cleared when staff ask again or go on): the request is answered.
+    # them (cleared when staff ask again, go on or close the case): the request is answered.
     info_answered_at = models.DateTimeField(_("the applicant answered"), null=True, blank=True)
     client_signed_off_on = models.DateField(_("client signed off on"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
@@ -327,6 +327,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def close(self, *, closure_reason: str) -> None:
         self._entered()
         self.closure_reason, self.info_requested = closure_reason, []
+        self.info_answered_at = None
         self.assigned_attorney = None
 
     @transition(state, source=State.CLOSED, target=State.REVIEW, permission=rules.may_coordinate)

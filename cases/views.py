@@ -252,6 +252,13 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The list's query string but the page number, for the links to other pages."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @require_safe
 @workspace(rules.sees_all)
 def pipeline(request: HttpRequest) -> HttpResponse:
@@ -264,8 +271,6 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     else:  # the queue's length is the sum of its states' counts
         paginator = CountedPaginator(queue, PAGE_SIZE, count=sum(counts.get(s, 0) for s in states))
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "cases/pipeline.html",
@@ -274,7 +279,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": _rows(page),
-            "query": query.urlencode(),
+            "query": _without_page(request),
             "counts": [(value, label, counts.get(value, 0)) for value, label in State.choices],
         },
     )
@@ -342,8 +347,6 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     filters = DeadlineFilter(request.GET, queryset=Case.objects.visible_to(request.user).live())
     cases = _queue(filters.qs).only(*ROW_FIELDS)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "cases/my_cases.html",
@@ -352,7 +355,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": _rows(page),
-            "query": query.urlencode(),
+            "query": _without_page(request),
         },
     )
 

@@ -10,7 +10,10 @@ from cases.outreach import remind_applicants
 
 
 class Command(BaseCommand):
-    help = "Queue the deadline reminders due today (each is sent once)."
+    help = (
+        "Queue today's deadline reminders, applicant reminders and stuck-case flags (each is "
+        "sent once)."
+    )
 
     def handle(self, *args, **options) -> None:
         today = timezone.localdate()
