@@ -184,7 +184,7 @@ def test_the_lists_show_the_next_deadline_and_its_kind_and_filter_by_it(client_f
 
 
 @pytest.mark.parametrize(
-    ("persona", "page", "state"),
+    ("persona", "listing", "state"),
     [
         ("coordinator", "cases:coordination", State.ACCEPTED),
         ("coordinator", "cases:coordination", State.QA_REVIEW),
@@ -192,7 +192,7 @@ def test_the_lists_show_the_next_deadline_and_its_kind_and_filter_by_it(client_f
     ],
 )
 def test_coordination_and_my_cases_filter_by_deadline(
-    client_for, staff, attorney, persona, page, state
+    client_for, staff, attorney, persona, listing, state
 ):
     with_attorney = state != State.ACCEPTED
     cases = {
@@ -206,14 +206,14 @@ def test_coordination_and_my_cases_filter_by_deadline(
     client = client_for(persona)
 
     def shown(**query) -> set[str]:
-        text = client.get(reverse(page), query).text
+        text = client.get(reverse(listing), query).text
         return {name for name, case in cases.items() if case.reference in text}
 
     assert shown() == set(cases)
     assert shown(due_within="7") == {"soon"}
     assert shown(due_within="30") == {"soon", "later"}
     assert shown(overdue="on") == {"overdue"}
-    left_out = client.get(reverse(page), {"due_within": "9999"}).text
+    left_out = client.get(reverse(listing), {"due_within": "9999"}).text
     assert "could not be used and are left out" in left_out
 
 

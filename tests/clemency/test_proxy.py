@@ -202,7 +202,7 @@ def test_a_reply_with_several_files_passes_the_proxy_and_other_big_bodies_do_not
 
     person.request("GET", reverse("intake:status"))  # a CSRF cookie: the body is then read
 
-    def post(path: str) -> int:
+    def post(path: str) -> int | str:
         connection = http.client.HTTPConnection(person.host, person.port, timeout=120)
         try:
             headers = {
@@ -211,11 +211,14 @@ def test_a_reply_with_several_files_passes_the_proxy_and_other_big_bodies_do_not
             }
             connection.request("POST", path, body, headers)
             return connection.getresponse().status
+        except (BrokenPipeError, ConnectionResetError):
+            return "cut"  # the proxy closed the connection before the body was all sent
         finally:
             connection.close()
 
     # Stopped at the proxy: 413, or 502 from this caddy when the limit is met while the body
-    # streams to the application (the application never sees the rest).
-    assert post(reverse("intake:resume")) in (413, 502)
+    # streams to the application, or the connection cut while sending (the application never
+    # sees the rest).
+    assert post(reverse("intake:resume")) in (413, 502, "cut")
     # Read whole by the application, which answers itself (here: the token is missing).
     assert post(reverse("intake:status_reply")) == 403
