@@ -731,3 +731,14 @@ class ApplicantMessage(models.Model):
 
     def __str__(self) -> str:
         return f"applicant message {self.pk}"
+
+
+class LiveCount(models.Model):
+    """How a statement changed the number of live cases in a state: rows appended by the
+    database's triggers on cases_case (PostgreSQL), summed by cases/counts.py (ADR 0019)."""
+
+    state = models.CharField(max_length=20, choices=State.choices)
+    delta = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.delta:+d}"

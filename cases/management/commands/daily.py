@@ -33,6 +33,7 @@ JOBS = [
     ("deadline reminders", ["remind_deadlines"]),
     ("cases whose applicant did not answer", ["close_unresponsive"]),
     ("daily digests", ["send_digests"]),
+    ("the counts of live cases per state", ["compact_counts"]),
     ("key rotation and retirement (ADR 0015)", ["keys", "schedule"]),
     ("unsent applications past their time", ["delete_expired_drafts"]),
     ("rate-limit counters past their window", ["delete_stale_counters"]),
