@@ -129,11 +129,14 @@ Draft.objects.filter(reference=reference).update(
     opened_at=timezone.now(), stage="reviewing", requested=["disposition"]
 )
 opened = client.post("/status/", {"reference": reference, "status_code": code}, follow=True)
+FIELDS = r'name="(application|once)" value="([^"]*)"'  # the page's hidden fields, as a browser
+page = dict(re.findall(FIELDS, opened.content.decode()))
 reply = client.post(
     "/status/reply/",
-    {"message": "Here it is.", "files": [SimpleUploadedFile("c.pdf", pdf("Certificate"))]},
+    page | {"message": "Here it is.", "files": [SimpleUploadedFile("c.pdf", pdf("Certificate"))]},
 )
-news = client.post("/status/news/", {"email": "news@example.org"})
+page = dict(re.findall(FIELDS, client.get("/status/").content.decode()))
+news = client.post("/status/news/", page | {"email": "news@example.org"})
 print(json.dumps({"start": started, "steps": sorted(set(steps.values())),
                   "sent": sent.status_code, "reference": "PP-" in sent.text,
                   "status": status.status_code, "opened": opened.status_code,
