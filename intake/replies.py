@@ -13,6 +13,7 @@ status page shows.
 """
 
 import contextlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -83,6 +84,9 @@ def draft_with_access(request: HttpRequest) -> Draft | None:
         forget_access(request)
         return None
     return Draft.objects.filter(pk=draft_id, submitted_at__isnull=False).first()
+
+
+ONCE = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def new_form_token() -> str:
@@ -217,6 +221,8 @@ def reply_send(
         raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
     if problems := _problems(outgoing, files):
         raise ReplyError(*problems)
+    if once is not None and not ONCE.fullmatch(once):
+        once = None  # not a token this page gave: no protection against a double tap, no harm
     if once and Reply.objects.filter(once=once).exists():
         raise AlreadySent
     # Papers and messages, and changes of contact, are counted apart: one cannot use up the

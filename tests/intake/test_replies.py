@@ -574,3 +574,13 @@ def test_a_lost_attachment_is_queued_again(
     assert enqueue_waiting_replies() == 0  # queued now: not twice
     (task,) = DBTaskResult.objects.filter(task_path__endswith="attach_reply")
     assert task.args_kwargs["kwargs"] == {"reply_id": str(Reply.objects.get().pk)}
+
+
+def test_a_made_up_form_token_is_ignored(client, waiting, django_capture_on_commit_callbacks):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    fields = page_fields(client) | {"once": "x" * 500}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("intake:status_reply"), fields | {"message": MESSAGE})
+    assert response.status_code == 302
+    assert Reply.objects.get().once is None
