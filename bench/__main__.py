@@ -4,6 +4,7 @@
     python -m bench pages         # only bench/bench_pages.py (printed; the file is left as it is)
 
 Each module has ``TITLE``, ``DESCRIPTION`` and ``run() -> list[dict]``; the rows become a table.
+Modules with ``LAST = True`` (they empty the cases) run after the others.
 Benchmarks run against a throw-away test database on DATABASE_URL (SQLite when unset), with a
 throw-away key set.
 """
@@ -60,8 +61,11 @@ def main(selected: list[str]) -> int:
     overrides = override_settings(KEY_SOURCE="directory", KEY_DIR=keys)
     overrides.enable()
     try:
-        for name in names:
-            module = importlib.import_module(f"bench.{name}")
+        # Modules that empty the cases they measure on (LAST = True) run after the others.
+        modules = [importlib.import_module(f"bench.{name}") for name in names]
+        modules.sort(key=lambda module: getattr(module, "LAST", False))
+        for module in modules:
+            name = module.__name__.removeprefix("bench.")
             print(f"running {name} ...", flush=True)
             rows = module.run()
             sections.append(f"## {module.TITLE}\n\n{module.DESCRIPTION.strip()}\n\n{_table(rows)}")

@@ -31,6 +31,7 @@ from cases.workflow import cases_close_unresponsive
 from clemency.accounts.models import User
 from clemency.accounts.roles import Role
 
+LAST = True  # it empties the cases: after the benchmarks that need them
 TITLE = "Daily jobs"
 DESCRIPTION = """
 The daily jobs as `manage.py daily` runs them, called in-process against a database holding the

@@ -14,6 +14,7 @@ from cases import notifications
 from cases.models import Case, Notification, NotificationKind, Urgency
 from cases.tasks import send_notifications
 
+LAST = True  # it empties the cases: after the benchmarks that need them
 TITLE = "Notifications"
 DESCRIPTION = """
 1,000 urgent (P0) applications, each telling the 5 intake staff and 3 coordinators at once (8,000
