@@ -37,14 +37,16 @@ DESCRIPTION = """
 The daily jobs as `manage.py daily` runs them, called in-process against a database holding the
 given number of cases over every state (40% with one or two open deadlines between 30 days ago and
 90 days on; states entered over the last 60 days), with 5 intake staff, 3 coordinators and 50
-volunteer attorneys (cases waiting for the applicant have their information due between 45 days ago
-and 30 days on; one case in 500 more has an applicant who left an e-mail address for news and
-information due in 7 days or tomorrow). Each job runs twice on the same day: the **first** run does
-the day's work (for "reminders", every deadline past or 7 and 1 day off and every case stuck for 30
-days, as on the first day the system runs with such a backlog), the **second** finds it done.
-"queries / 1,000 cases" is the first run's queries over the number of thousands of cases: constant
-from 10,000 to 100,000 means a constant number of queries per batch. Tasks go to the database queue
-(django-tasks-db), as in production; sending them is measured in "Notifications".
+volunteer attorneys of its own besides the people the benchmarks before it made (every intake staff
+member and coordinator is told: the number of reminders follows) (cases waiting for the applicant
+have their information due between 45 days ago and 30 days on; one case in 500 more has an
+applicant who left an e-mail address for news and information due in 7 days or tomorrow). Each job
+runs twice on the same day: the **first** run does the day's work (for "reminders", every deadline
+past or 7 and 1 day off and every case stuck for 30 days, as on the first day the system runs with
+such a backlog), the **second** finds it done. "queries / 1,000 cases" is the first run's queries
+over the number of thousands of cases: constant from 10,000 to 100,000 means a constant number of
+queries per batch. Tasks go to the database queue (django-tasks-db), as in production; sending them
+is measured in "Notifications".
 """
 SIZES = (10_000, 100_000)
 STAFF, COORDINATORS, ATTORNEYS = 5, 3, 50
