@@ -367,10 +367,13 @@ INTAKE_MAX_UPLOAD_MB = env_int("INTAKE_MAX_UPLOAD_MB", 20)
 INTAKE_MAX_FILES = env_int("INTAKE_MAX_FILES", 20)
 INTAKE_MAX_TOTAL_MB = env_int("INTAKE_MAX_TOTAL_MB", 100)
 # What an applicant sends from the status page when staff ask for something (intake/replies.py):
-# files per reply (each up to INTAKE_MAX_UPLOAD_MB, together up to INTAKE_MAX_TOTAL_MB), the
+# files per reply (each up to INTAKE_MAX_UPLOAD_MB, in a day up to INTAKE_MAX_TOTAL_MB), the
 # message's length, replies per application a day, and how long the right status code keeps
 # the page open in that browser.
 REPLY_MAX_FILES = env_int("REPLY_MAX_FILES", 10)
+# Megabytes of files in one reply: the proxy holds a request whole before passing it on
+# (deploy/Caddyfile allows replies 45 MB), so a day's files go in several replies.
+REPLY_MAX_REQUEST_MB = env_int("REPLY_MAX_REQUEST_MB", 40)
 REPLY_MESSAGE_CHARS = env_int("REPLY_MESSAGE_CHARS", 2000)
 INTAKE_REPLY_LIMIT = env_int("INTAKE_REPLY_LIMIT", 10)
 STATUS_ACCESS_MINUTES = env_int("STATUS_ACCESS_MINUTES", 30)

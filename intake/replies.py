@@ -94,6 +94,13 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def was_sent(once: str | None) -> bool:
+    """This page's form was sent and kept before (a double tap, a reload that sent it again)."""
+    return (
+        bool(once) and ONCE.fullmatch(once) is not None and Reply.objects.filter(once=once).exists()
+    )
+
+
 def may_send_files(draft: Draft) -> bool:
     """Files and a message go to a case that waits for the applicant (staff asked for
     something); a way to be reached may be left at any time."""
@@ -137,17 +144,24 @@ class Outgoing:
 DAY = timedelta(days=1)
 
 
-def allowance(draft: Draft) -> uploads.Allowance:
-    """What this application may still send in files today: REPLY_MAX_FILES at once, and over
-    the last day no more files and megabytes than an application holds (INTAKE_MAX_FILES,
-    INTAKE_MAX_TOTAL_MB), within the storage quota."""
+@dataclass(frozen=True)
+class Allowance(uploads.Allowance):
+    day_limited: bool = False  # what is left of the day's megabytes, not one reply's, limits
+
+
+def allowance(draft: Draft) -> Allowance:
+    """What this application may still send in files in one reply: REPLY_MAX_FILES files and
+    REPLY_MAX_REQUEST_MB at once, and over the last day no more files and megabytes than an
+    application holds (INTAKE_MAX_FILES, INTAKE_MAX_TOTAL_MB), within the storage quota."""
     used = _sent_today(draft)
-    own = max(0, settings.INTAKE_MAX_TOTAL_MB * uploads.MB - used["size"])
+    day = max(0, settings.INTAKE_MAX_TOTAL_MB * uploads.MB - used["size"])
+    at_once = settings.REPLY_MAX_REQUEST_MB * uploads.MB
     room = uploads.storage_room()
-    return uploads.Allowance(
+    return Allowance(
         files=max(0, min(settings.REPLY_MAX_FILES, settings.INTAKE_MAX_FILES - used["files"])),
-        bytes=min(own, room),
-        storage_full=room < own,
+        bytes=min(day, at_once, room),
+        storage_full=room < min(day, at_once),
+        day_limited=day < at_once,
     )
 
 
@@ -171,14 +185,20 @@ def too_many_bytes_message() -> str:
     ) % {"size": settings.INTAKE_MAX_TOTAL_MB}
 
 
-def rejection_messages(rejections, *, room: uploads.Allowance, admission) -> list[str]:
+def too_much_at_once_message() -> str:
+    return _(
+        "You can send up to %(size)s MB of files at once. Please send the others in another reply."
+    ) % {"size": settings.REPLY_MAX_REQUEST_MB}
+
+
+def rejection_messages(rejections, *, room: Allowance, admission) -> list[str]:
     """Why files of this request were skipped by the upload handler, in a reply's words."""
     return uploads.rejection_messages(
         rejections,
         room=room,
         admission=admission,
         too_many=too_many_files_message,
-        over_budget=too_many_bytes_message,
+        over_budget=too_many_bytes_message if room.day_limited else too_much_at_once_message,
     )
 
 
@@ -223,24 +243,28 @@ def reply_send(
         raise ReplyError(*problems)
     if once is not None and not ONCE.fullmatch(once):
         once = None  # not a token this page gave: no protection against a double tap, no harm
-    if once and Reply.objects.filter(once=once).exists():
-        raise AlreadySent
     # Papers and messages, and changes of contact, are counted apart: one cannot use up the
-    # other's daily share. A reply refused below gives its place back.
+    # other's daily share.
     rule = REPLIES if (message or files) else CONTACT_CHANGES
-    if not limits.hit(rule, str(draft.pk)).allowed:
-        raise ReplyError(
-            _("This application has had many replies today. Please try again tomorrow.")
-        )
     storage = EncryptedDocumentStorage()
     stored: list[str] = []
     reply_id, key, draft_id = outgoing.reply_id, outgoing.key, draft.pk
     try:
         with transaction.atomic():
             locked = Draft.objects.select_for_update().get(pk=draft_id)
+            # Under the lock: the second of a double tap finds the first kept, whatever else.
+            if once and Reply.objects.filter(once=once).exists():
+                raise AlreadySent
             if (message or files) and not may_send_files(locked):
                 raise ReplyError(_("Our team is not waiting for papers from you at the moment."))
+            # Counted in this transaction: a reply refused below does not count.
+            if not limits.hit(rule, str(draft_id)).allowed:
+                raise ReplyError(
+                    _("This application has had many replies today. Please try again tomorrow.")
+                )
             size = sum(upload.plaintext_size for upload in files)
+            if size > settings.REPLY_MAX_REQUEST_MB * uploads.MB:
+                raise ReplyError(too_much_at_once_message())
             used = _sent_today(locked)  # counted again under the lock: two at once
             if used["files"] + len(files) > settings.INTAKE_MAX_FILES:
                 raise ReplyError(too_many_files_message())
@@ -291,7 +315,6 @@ def reply_send(
         for name in stored:  # stored, but not recorded: nothing may stay unrecorded
             with contextlib.suppress(Exception):
                 storage.delete(name)
-        limits.refund(rule, str(draft.pk))
         if isinstance(failure, IntegrityError) and once:
             raise AlreadySent from None  # the same form, sent twice at once
         raise

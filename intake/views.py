@@ -295,6 +295,7 @@ def _status_page(
     reply_form: forms.ReplyForm | None = None,
     news_form: forms.NewsForm | None = None,
     reply_errors: list[str] = (),
+    typed: str = "",
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -306,8 +307,12 @@ def _status_page(
         "news_form": news_form or forms.NewsForm(),
         "max_mb": settings.INTAKE_MAX_UPLOAD_MB,
         "max_files": settings.REPLY_MAX_FILES,
+        "max_total_mb": settings.REPLY_MAX_REQUEST_MB,
         "access_minutes": settings.STATUS_ACCESS_MINUTES,
-        "once": replies.new_form_token(),
+        # One token for each form: sending one does not make the other look sent already.
+        "once_reply": replies.new_form_token(),
+        "once_news": replies.new_form_token(),
+        "typed": typed,
     }
     return render(request, "intake/status.html", context, status=status)
 
@@ -386,9 +391,16 @@ def _status_reply(
         return _page_closed(request, typed)
     if not _for_this_application(request, draft):
         return _other_application(request, typed)
+    if replies.was_sent(request.POST.get("once")):
+        return redirect("intake:status")  # the first sending said so
     if outgoing is None or uploading is None:
-        messages.info(request, _("Our team is not waiting for papers from you at the moment."))
-        return redirect("intake:status")
+        return _status_page(
+            request,
+            draft,
+            reply_errors=[_("Our team is not waiting for papers from you at the moment.")],
+            typed=typed,
+            status=409,
+        )
     form = forms.ReplyForm(request.POST)
     files = request.FILES.getlist("files")
     errors = replies.rejection_messages(
@@ -415,7 +427,9 @@ def _status_reply(
             return redirect("intake:status")
     if files or uploading.handler.rejections:  # a browser does not keep chosen files
         errors.append(_("Nothing was sent. Please choose the files again."))
-    return _status_page(request, draft, reply_form=form, reply_errors=errors, status=400)
+    return _status_page(
+        request, draft, reply_form=form, reply_errors=errors, typed=typed, status=400
+    )
 
 
 @login_not_required

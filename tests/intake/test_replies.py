@@ -584,3 +584,62 @@ def test_a_made_up_form_token_is_ignored(client, waiting, django_capture_on_comm
         response = client.post(reverse("intake:status_reply"), fields | {"message": MESSAGE})
     assert response.status_code == 302
     assert Reply.objects.get().once is None
+
+
+def test_a_double_tap_at_the_day_s_limit_says_it_was_sent(
+    client, waiting, settings, django_capture_on_commit_callbacks
+):
+    """The token is checked first, under the lock: the second of a double tap is the first."""
+    settings.INTAKE_MAX_FILES = settings.REPLY_MAX_FILES = 2
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    fields = page_fields(client)
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(2):
+            response = client.post(
+                reverse("intake:status_reply"),
+                fields | {"files": [upload("a.pdf"), upload("b.pdf")]},
+            )
+            assert response.status_code == 302
+    assert Reply.objects.count() == 1
+
+
+def test_when_the_team_stops_waiting_what_was_written_is_shown_to_copy(client, waiting, staff):
+    case, reference, code = waiting
+    open_status(client, reference, code)
+    fields = page_fields(client)
+    workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+    response = client.post(reverse("intake:status_reply"), fields | {"message": MESSAGE})
+    assert response.status_code == 409
+    assert "not waiting for papers" in response.text
+    assert MARKER in response.text
+    assert not Reply.objects.exists()
+
+
+def test_the_reply_and_the_contact_forms_of_one_page_are_each_kept(
+    client, waiting, django_capture_on_commit_callbacks
+):
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    page = client.get(reverse("intake:status")).text
+    tokens = re.findall(r'name="once" value="([^"]+)"', page)
+    assert len(set(tokens)) == 2
+    fields = {"application": reference}
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("intake:status_reply"), fields | {"once": tokens[0], "message": "Hi"})
+        client.post(reverse("intake:status_news"), fields | {"once": tokens[1], "email": EMAIL})
+    assert Reply.objects.count() == 2
+
+
+def test_one_reply_carries_a_limited_number_of_megabytes(client, waiting, settings):
+    settings.REPLY_MAX_REQUEST_MB = 1
+    _case, reference, code = waiting
+    open_status(client, reference, code)
+    big = pdf("Certificate of disposition " * 40, lines=1200)
+    assert len(big) > 1024 * 1024
+    response = client.post(
+        reverse("intake:status_reply"), page_fields(client) | {"files": [upload("big.pdf", big)]}
+    )
+    assert response.status_code == 400
+    assert "You can send up to 1 MB of files at once" in response.text
+    assert not Reply.objects.exists()
