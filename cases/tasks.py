@@ -14,6 +14,16 @@ from django.utils import timezone, translation
 logger = logging.getLogger(__name__)
 
 
+def _staff_link(case) -> str:
+    """The case page on the staff site (it asks for the password and the second factor)."""
+    return urljoin(settings.SITE_URL, case.get_absolute_url())
+
+
+def _mail(subject: str, body: str, *, to: str, sender: str | None = None) -> None:
+    """One e-mail; the subject rendered from a template, on one line."""
+    EmailMessage(" ".join(subject.split()), body, from_email=sender, to=[to]).send()
+
+
 @task()
 def send_notification(*, notification_id: str) -> None:
     """Send one notification, once, in its recipient's language (cases/notifications.py).
@@ -53,12 +63,12 @@ def _send_notification(notification_id: str) -> None:
             "kind": notification.kind,
             "label": notification.get_kind_display,
             "reference": notification.case.reference,
-            "url": urljoin(settings.SITE_URL, notification.case.get_absolute_url()),
+            "url": _staff_link(notification.case),
         }
         with translation.override(notification.recipient.language):
             subject = render_to_string("cases/email/notification_subject.txt", context)
             body = render_to_string("cases/email/notification.txt", context)
-        EmailMessage(" ".join(subject.split()), body, to=[notification.recipient.email]).send()
+        _mail(subject, body, to=notification.recipient.email)
         notification.sent_at = timezone.now()
         notification.save(update_fields=["sent_at"])
 
@@ -87,14 +97,14 @@ def send_digest(*, user_id: int) -> None:
             {
                 "label": item.get_kind_display,
                 "reference": item.case.reference,
-                "url": urljoin(settings.SITE_URL, item.case.get_absolute_url()),
+                "url": _staff_link(item.case),
             }
             for item in items
         ]
         with translation.override(person.language):
             subject = render_to_string("cases/email/digest_subject.txt", {"count": len(lines)})
             body = render_to_string("cases/email/digest.txt", {"items": lines})
-        EmailMessage(" ".join(subject.split()), body, to=[person.email]).send()
+        _mail(subject, body, to=person.email)
         Notification.objects.filter(pk__in=[item.pk for item in items]).update(
             sent_at=timezone.now()
         )
@@ -154,12 +164,7 @@ def send_applicant_message(*, message_id: str) -> None:
             try:
                 subject = render_to_string("cases/applicant/news_subject.txt", context)
                 body = render_to_string("cases/applicant/news.txt", context)
-                EmailMessage(
-                    " ".join(subject.split()),
-                    body,
-                    from_email=settings.APPLICANT_FROM_EMAIL,
-                    to=[email],
-                ).send()
+                _mail(subject, body, to=email, sender=settings.APPLICANT_FROM_EMAIL)
             except Exception:  # the mail server's words may hold the address
                 failed.append("e-mail")
         if phone:

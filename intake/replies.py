@@ -202,24 +202,14 @@ def rejection_messages(rejections, *, room: Allowance, admission) -> list[str]:
     )
 
 
-def _problems(outgoing: "Outgoing", files: list[EncryptedUploadedFile]) -> list[str]:
+def _problems(outgoing: Outgoing, files: list[EncryptedUploadedFile]) -> list[str]:
     """Why these files cannot be sent (a type or contents refused), one message per reason."""
     found = []
     for upload in files:
-        problem = _file_problem(outgoing, upload)
+        problem = uploads.file_problem(upload, key=outgoing.key)
         if problem and problem not in found:
             found.append(problem)
     return found
-
-
-def _file_problem(outgoing: Outgoing, upload: EncryptedUploadedFile) -> str | None:
-    """Why this file cannot be sent (its type or contents), or None."""
-    content_type = filetypes.sniff(upload.head)
-    if content_type is None:
-        return _(
-            "This file type is not accepted. Send a PDF, a photo (JPEG, PNG, HEIC) or a Word file."
-        )
-    return uploads.content_problem(upload, content_type, key=outgoing.key)
 
 
 def reply_send(

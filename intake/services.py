@@ -126,18 +126,11 @@ def draft_add_document(*, draft: Draft, dek: bytes, upload: EncryptedUploadedFil
     """Keep an upload the handler encrypted (intake/views.py), if its content is allowed and the
     application (and the storage) has room for it (intake/uploads.py). The room is counted under
     the application's row lock, so two uploads at once cannot both take the last place."""
-    content_type = filetypes.sniff(upload.head)
-    if content_type is None:
-        raise IntakeError(
-            _(
-                "This file type is not accepted. Send a PDF, a photo (JPEG, PNG, HEIC) "
-                "or a Word file."
-            )
-        )
+    if problem := uploads.file_problem(upload, key=dek):
+        raise IntakeError(problem)
     if draft.is_submitted:
         raise IntakeError(_("This application has already been sent."))
-    if problem := uploads.content_problem(upload, content_type, key=dek):
-        raise IntakeError(problem)
+    content_type = filetypes.sniff(upload.head)
     storage = EncryptedDocumentStorage()
     name = None
     try:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clemency import limits
-from clemency.common import contents
+from clemency.common import contents, filetypes
 from clemency.common.text import clean_file_name
 from clemency.security.storage import EncryptedUploadedFile, UploadRejection, open_upload
 from intake.models import Draft, DraftDocument, ReplyDocument
@@ -159,6 +159,17 @@ def room_problem(locked: Draft, size: int) -> str | None:
     if size > storage_room():
         return storage_full_message()
     return None
+
+
+def file_problem(upload: EncryptedUploadedFile, *, key: bytes) -> str | None:
+    """Why an applicant's file is refused, its type (told from its first bytes) or its
+    contents (what to send instead), or None."""
+    content_type = filetypes.sniff(upload.head)
+    if content_type is None:
+        return _(
+            "This file type is not accepted. Send a PDF, a photo (JPEG, PNG, HEIC) or a Word file."
+        )
+    return content_problem(upload, content_type, key=key)
 
 
 def content_problem(upload: EncryptedUploadedFile, content_type: str, *, key: bytes) -> str | None:

@@ -317,18 +317,21 @@ def _status_page(
     return render(request, "intake/status.html", context, status=status)
 
 
-def _page_closed(request: HttpRequest, *typed: str) -> HttpResponse:
-    """The application's page is closed in this browser (its time is up, or it was closed):
-    the lookup form, with what the person had typed shown to copy, so nothing is lost."""
+def _look_up_again(request: HttpRequest, error: str, *typed: str, status: int) -> HttpResponse:
+    """The lookup form, saying why, with what the person had typed shown to copy: nothing is
+    lost when a form can no longer be taken."""
     return render(
         request,
         "intake/status.html",
-        {
-            "error": _("To see an application or answer, enter its reference and code."),
-            "typed": "\n".join(text for text in typed if text),
-        },
-        status=403,
+        {"error": error, "typed": "\n".join(text for text in typed if text)},
+        status=status,
     )
+
+
+def _page_closed(request: HttpRequest, *typed: str) -> HttpResponse:
+    """The application's page is closed in this browser (its time is up, or it was closed)."""
+    error = _("To see an application or answer, enter its reference and code.")
+    return _look_up_again(request, error, *typed, status=403)
 
 
 def _for_this_application(request: HttpRequest, draft: Draft | None) -> bool:
@@ -338,18 +341,11 @@ def _for_this_application(request: HttpRequest, draft: Draft | None) -> bool:
 
 
 def _other_application(request: HttpRequest, *typed: str) -> HttpResponse:
-    return render(
-        request,
-        "intake/status.html",
-        {
-            "error": _(
-                "Nothing was sent: since this page was opened, another application was opened "
-                "in this browser. Enter the reference and code of the one you meant."
-            ),
-            "typed": "\n".join(text for text in typed if text),
-        },
-        status=409,
+    error = _(
+        "Nothing was sent: since this page was opened, another application was opened in this "
+        "browser. Enter the reference and code of the one you meant."
     )
+    return _look_up_again(request, error, *typed, status=409)
 
 
 @csrf_exempt  # the body must not be read before the encrypting handler is installed...

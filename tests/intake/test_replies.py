@@ -299,7 +299,8 @@ def test_a_way_to_be_reached_is_stored_encrypted_and_used_for_content_free_news(
     assert [to for to, _body in MemoryBackend.outbox] == ["+13475550199"]
     texts = [body for _to, body in MemoryBackend.outbox]
     assert news[0].subject == "There is news about your application"
-    assert "http://testserver/status/" in news[0].body or "/status/" in news[0].body
+    assert f"\n{settings.PUBLIC_SITE_URL}/status/\n" in news[0].body
+    assert news[0].from_email == settings.APPLICANT_FROM_EMAIL
     assert texts == [
         "There is news about your application. Enter your reference and status code at "
         f"{settings.PUBLIC_SITE_URL}/status/"
