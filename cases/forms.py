@@ -6,18 +6,21 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cases import law
+from cases.decisions import Decision, reliefs_of
 from cases.models import (
+    DECLINES,
     ClosureReason,
     DeadlineKind,
     DeadlineOutcome,
     FilingChannel,
-    Outcome,
     State,
     Urgency,
 )
-from cases.workflow import SCREENING_QUESTIONS, open_cases_by_attorney, volunteer_attorneys
+from cases.screening import deported_before
+from cases.workflow import FINGERPRINT_WARNING, open_cases_by_attorney, volunteer_attorneys
 from clemency.common.forms import TextField, date_field
-from clemency.common.status import InfoItem
+from clemency.common.status import InfoItem, Referral
 
 REQUIRED = _("Please fill this in.")
 
@@ -63,6 +66,27 @@ class RequestInfoForm(ActionForm):
         error_messages={"required": _("Choose at least one thing to ask for.")},
     )
     reason = _reason(_("Note for the team"), required=False)
+    fingerprint_risk_confirmed = forms.BooleanField(
+        label=_(
+            "I have weighed the fingerprint risk with the person, and they still want the rap "
+            "sheet asked for."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only for a person deported before (or abroad): the warning, and its confirmation.
+        self.warning = FINGERPRINT_WARNING if deported_before(self.case) else None
+        if self.warning is None:
+            del self.fields["fingerprint_risk_confirmed"]
+
+    def clean(self):
+        cleaned = super().clean()
+        asked = InfoItem.RAP_SHEET in (cleaned.get("items") or [])
+        if self.warning and asked and not cleaned.get("fingerprint_risk_confirmed"):
+            self.add_error("fingerprint_risk_confirmed", str(self.warning))
+        return cleaned
 
 
 class CloseForm(ActionForm):
@@ -71,9 +95,28 @@ class CloseForm(ActionForm):
         choices=[("", "—"), *ClosureReason.choices],
         error_messages={"required": REQUIRED},
     )
-    reason = _reason(
-        _("Explanation"), help_text=_("Say where the applicant was referred, if anywhere.")
+    referrals = forms.MultipleChoiceField(
+        label=_("Where can the person turn instead?"),
+        help_text=_(
+            "Needed when you decline (not eligible, or no capacity). The person's status page "
+            "shows each choice as a plain sentence in their language; it never shows what you "
+            "write below."
+        ),
+        choices=Referral.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
+    reason = _reason(
+        _("Explanation"), help_text=_("For the team: why, and where the person was referred.")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("closure_reason") in DECLINES and not cleaned.get("referrals"):
+            self.add_error(
+                "referrals", _("When you decline, say where the person can turn instead.")
+            )
+        return cleaned
 
 
 class AttorneyChoiceField(forms.ModelChoiceField):
@@ -126,10 +169,44 @@ class SubmitForm(ActionForm):
 
 
 class DecideForm(ActionForm):
-    outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
-    )
+    """The decision: a result for each conviction and each kind of relief sought; a new
+    sentence for each commutation, the conditions of a conditional pardon."""
+
     decided_on = date_field(_("Decided on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        reliefs = reliefs_of(self.case)
+        for number, conviction in enumerate(self.case.convictions.all(), start=1):
+            names = []
+            for relief in reliefs:
+                name = f"result_{conviction.pk}_{relief}"
+                self.fields[name] = forms.ChoiceField(
+                    label=_("Conviction %(number)s (%(charge)s): %(relief)s")
+                    % {"number": number, "charge": conviction.charge, "relief": relief.label},
+                    choices=[(r.value, r.label) for r in law.RESULTS_FOR[relief]],
+                    widget=forms.RadioSelect,
+                    help_text=law.CONDITIONAL_WARNING if relief == law.Relief.PARDON else "",
+                    error_messages={"required": REQUIRED},
+                )
+                names.append((name, relief))
+            if law.Relief.COMMUTATION in reliefs:
+                self.fields[f"sentence_{conviction.pk}"] = TextField(
+                    label=_("Conviction %(number)s: the new sentence, if commuted")
+                    % {"number": number},
+                    required=False,
+                    max_length=300,
+                )
+            if law.Relief.PARDON in reliefs:
+                self.fields[f"conditions_{conviction.pk}"] = TextField(
+                    label=_("Conviction %(number)s: the conditions, if the pardon has any")
+                    % {"number": number},
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+            self.rows.append((conviction, names))
 
     def clean_decided_on(self):
         decided, filed_on = self.cleaned_data["decided_on"], self.case.filed_on
@@ -142,6 +219,35 @@ class DecideForm(ActionForm):
                 code="invalid",
             )
         return decided
+
+    def clean(self):
+        cleaned = super().clean()
+        decisions = []
+        for conviction, names in self.rows:
+            for name, relief in names:
+                result = cleaned.get(name)
+                if not result:
+                    continue
+                sentence = cleaned.get(f"sentence_{conviction.pk}") or ""
+                if result == law.Result.COMMUTATION and not sentence:
+                    self.add_error(f"sentence_{conviction.pk}", _("Give the new sentence."))
+                decisions.append(
+                    Decision(
+                        conviction_id=str(conviction.pk),
+                        relief=relief.value,
+                        result=result,
+                        new_sentence=sentence if result == law.Result.COMMUTATION else "",
+                        conditions=(cleaned.get(f"conditions_{conviction.pk}") or "")
+                        if result == law.Result.CONDITIONAL_PARDON
+                        else "",
+                    )
+                )
+        # What the service takes: the date and the decisions (the per-field values stay bound).
+        return {
+            "expected_state": cleaned.get("expected_state"),
+            "decided_on": cleaned.get("decided_on"),
+            "decisions": decisions,
+        }
 
 
 class UploadForm(forms.Form):
@@ -159,23 +265,6 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the note first.")},
     )
-
-
-SCREENING_LABELS = {
-    "ny_conviction": _("There is at least one New York State conviction"),
-    "sentence_complete": _("The sentence is complete"),
-    "pardon_helps": _("A pardon can help with the immigration problem"),
-    "alternatives": _("Other ways (vacatur, sealing) have been considered"),
-}
-
-
-class ScreeningForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for question in SCREENING_QUESTIONS:
-            self.fields[question] = forms.BooleanField(
-                label=SCREENING_LABELS[question], required=False
-            )
 
 
 class UrgencyForm(forms.Form):

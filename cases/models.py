@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases import rules
+from cases import law, rules
 from clemency.references import new_reference
 from clemency.security.casekeys import CaseKeyShredded
 from clemency.security.fields import (
@@ -44,6 +44,20 @@ class DeadlineKind(models.TextChoices):
     DRAFT_DUE = "draft_due", pgettext_lazy("deadline", "draft due")
     FILING = "filing", pgettext_lazy("deadline", "filing target")
     CUSTOM = "custom", pgettext_lazy("deadline", "other")
+    # After a grant (cases/law.py FollowUp): the steps that make it count.
+    COUNSEL = (
+        law.FollowUp.NOTIFY_COUNSEL.value,
+        pgettext_lazy("deadline", "grant sent to immigration counsel"),
+    )
+    MOTION = (
+        law.FollowUp.MOTION.value,
+        pgettext_lazy("deadline", "motion to reopen or terminate removal proceedings"),
+    )
+    RETURN = law.FollowUp.RETURN.value, pgettext_lazy("deadline", "return from abroad")
+    NATURALISE = law.FollowUp.NATURALISE.value, pgettext_lazy("deadline", "naturalisation")
+
+
+FOLLOW_UP_KINDS = frozenset(law.FollowUp.values)
 
 
 class DeadlineSource(models.TextChoices):
@@ -83,10 +97,36 @@ NEXT_STEP = {
 
 
 class Outcome(models.TextChoices):
-    FULL_PARDON = "full_pardon", _("full pardon")
+    """The case's outcome for lists and statistics: the result of every conviction, when they
+    agree (cases/law.py Result), or "mixed" (each conviction's is a ConvictionOutcome)."""
+
+    FULL_PARDON = "full_pardon", _("full and unconditional pardon")
     CONDITIONAL_PARDON = "conditional_pardon", _("conditional pardon")
     COMMUTATION = "commutation", _("commutation")
     DENIED = "denied", _("denied")
+    NO_DECISION = "no_decision", _("no decision")
+    MIXED = "mixed", _("different for each conviction or relief")
+
+
+# A closure that turns the person away: it needs a referral, shown on their status page.
+DECLINES = frozenset({"ineligible", "declined"})
+
+
+class ConsentBy(models.TextChoices):
+    """Who agreed to the application in the intake."""
+
+    PERSON = "person", _("the person")
+    ON_BEHALF = "on_behalf", _("the filer, who confirmed the person knows and agrees")
+
+
+class ConsentHow(models.TextChoices):
+    """How staff took the person's own consent."""
+
+    APPLICATION = "application", _("in the application, by the person")
+    SIGNED = "signed", _("signed consent form")
+    CALL = "call", _("phone or video call")
+    IN_PERSON = "in_person", _("in person")
+    VISIT = "visit", _("legal visit in detention or prison")
 
 
 class ClosureReason(models.TextChoices):
@@ -131,6 +171,23 @@ def has_filing_documents(case: "Case") -> bool:
     """The final petition and a proof of filing are uploaded."""
     kinds = {Document.Kind.FINAL_PETITION.value, Document.Kind.FILING_PROOF.value}
     return set(case.documents.filter(kind__in=kinds).values_list("kind", flat=True)) == kinds
+
+
+@condition(
+    _(
+        "Complete the screening first: the relief sought and, for each conviction, its offense "
+        "category, whether the sentence is complete and the grounds for deportation at stake."
+    )
+)
+def has_completed_screening(case: "Case") -> bool:
+    from cases.screening import screening_complete
+
+    return screening_complete(case)
+
+
+@condition(_("Record the person's own consent first (a family member's word is not enough)."))
+def has_person_consent(case: "Case") -> bool:
+    return case.person_consent_on is not None
 
 
 @condition(_("The client must sign off the petition first."))
@@ -202,6 +259,27 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # them (cleared when staff ask again, go on or close the case): the request is answered.
     info_answered_at = models.DateTimeField(_("the applicant answered"), null=True, blank=True)
     client_signed_off_on = models.DateField(_("client signed off on"), null=True, blank=True)
+    # Consent (cases/screening.py): who agreed in the intake, and when and how the person's own
+    # consent was taken (needed before filing).
+    consent_by = models.CharField(
+        _("consent given by"), max_length=10, choices=ConsentBy.choices, blank=True
+    )
+    person_consent_on = models.DateField(_("the person consented on"), null=True, blank=True)
+    person_consent_how = models.CharField(
+        _("how the person consented"), max_length=12, choices=ConsentHow.choices, blank=True
+    )
+    # Where a person turned away was referred (cases/law.py Referral codes; shown to them as
+    # fixed sentences on the status page).
+    referrals = models.JSONField(_("referred to"), default=list, blank=True)
+    # The earlier application this one follows, after a denial ("apply again").
+    previous_case = models.OneToOneField(
+        "self",
+        verbose_name=_("earlier application"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_case",
+    )
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     filing_channel = models.CharField(
         _("filed by"), max_length=10, choices=FilingChannel.choices, blank=True
@@ -307,7 +385,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.info_requested = []
         self.info_answered_at = None
 
-    @transition(state, source=State.REVIEW, target=State.ACCEPTED, permission=rules.may_screen)
+    @transition(
+        state,
+        source=State.REVIEW,
+        target=State.ACCEPTED,
+        permission=rules.may_screen,
+        conditions=[has_completed_screening],
+    )
     def accept(self) -> None:
         self._entered()
 
@@ -324,8 +408,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.CLOSED,
         permission=rules.may_screen,
     )
-    def close(self, *, closure_reason: str) -> None:
+    def close(self, *, closure_reason: str, referrals: list[str] | None = None) -> None:
         self._entered()
+        self.referrals = list(referrals or [])
         self.closure_reason, self.info_requested = closure_reason, []
         self.info_answered_at = None
         self.assigned_attorney = None
@@ -334,7 +419,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def reopen(self) -> None:
         """Back to screening as a fresh start: what the closed round recorded is cleared."""
         self._entered()
-        self.closure_reason = ""
+        self.closure_reason, self.referrals = "", []
         self.client_signed_off_on = self.filed_on = self.decided_on = None
         self.filing_channel = ""
 
@@ -386,7 +471,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=State.QA_REVIEW,
         target=State.SUBMITTED,
         permission=rules.may_coordinate,
-        conditions=[has_filing_documents, has_client_sign_off],
+        conditions=[has_person_consent, has_filing_documents, has_client_sign_off],
     )
     def submit(self, *, filed_on: date, channel: str) -> None:
         self._entered()
@@ -492,18 +577,35 @@ class Document(CasePart):
 
 
 class Conviction(CasePart):
-    """A New York conviction. County and court are plain, for filtering and reports (DESIGN.md
-    §5); the rest is encrypted."""
+    """A New York conviction. County, court and the coarse offense category are plain, for
+    filtering and reports (DESIGN.md §5); the rest is encrypted. The codes are cases/law.py's;
+    staff and the assigned attorney edit them (cases/screening.py)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="convictions")
     county = models.CharField(_("county"), max_length=40, db_index=True)
     court = models.CharField(_("court"), max_length=200, blank=True)
+    category = models.CharField(
+        _("offense category"), max_length=24, choices=law.OffenseCategory.choices, blank=True
+    )
     charge = EncryptedTextField(_("charge"))
+    statute = EncryptedTextField(_("statute and section"), null=True)
+    offense_class = EncryptedTextField(_("class"), null=True)  # law.OffenseClass
+    plea = EncryptedTextField(_("plea or verdict"), null=True)  # law.Plea
     docket = EncryptedTextField(_("docket or indictment number"), null=True)
     convicted_on = EncryptedDateField(_("date of conviction"), null=True)
     sentence = EncryptedTextField(_("sentence"), null=True)
-    sentence_complete = EncryptedJSONField(_("sentence complete"), null=True)  # true/false/null
+    sentence_kind = EncryptedTextField(_("kind of sentence"), null=True)  # law.SentenceKind
+    sentence_days = EncryptedJSONField(_("length of the sentence in days"), null=True)
+    # As the applicant answered in the intake (true/false/null); staff's finding is the status.
+    sentence_complete = EncryptedJSONField(_("sentence complete"), null=True)
+    sentence_status = EncryptedTextField(_("sentence"), null=True)  # law.SentenceStatus
+    sentence_completed_on = EncryptedDateField(_("sentence completed on"), null=True)
+    youthful_offender = EncryptedJSONField(_("youthful offender adjudication"), null=True)
+    sealed = EncryptedJSONField(_("sealed"), null=True)
+    # The screener's choice (law.RemovalGround codes): what this conviction puts at stake.
+    removal_grounds = EncryptedJSONField(_("grounds for deportation"), null=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("conviction")
@@ -513,18 +615,76 @@ class Conviction(CasePart):
     def __str__(self) -> str:
         return f"conviction {self.pk}"
 
+    @property
+    def status(self) -> str:
+        """The sentence's status: staff's finding, else what the applicant said."""
+        if self.sentence_status:
+            return self.sentence_status
+        if self.sentence_complete is True:
+            return law.SentenceStatus.COMPLETE
+        if self.sentence_complete is False:
+            return law.SentenceStatus.NOT_FINISHED
+        return ""
+
+    def facts(self) -> law.ConvictionFacts:
+        """What the rules read of it (decrypts: the caller audits the read)."""
+        return law.ConvictionFacts(
+            category=self.category,
+            grounds=tuple(self.removal_grounds or ()),
+            sentence_status=self.status,
+            sentence_days=self.sentence_days,
+            youthful_offender=bool(self.youthful_offender),
+            sealed=bool(self.sealed),
+        )
+
+    @property
+    def offense_class_label(self) -> str:
+        return str(dict(law.OffenseClass.choices).get(self.offense_class or "", ""))
+
+    @property
+    def status_label(self) -> str:
+        return str(dict(law.SentenceStatus.choices).get(self.status, ""))
+
+
+class ConvictionOutcome(CasePart):
+    """The Governor's decision on one conviction for one kind of relief (law.Result). The result
+    is plain (DESIGN.md §5: outcome); the new sentence and any conditions are encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
+    conviction = models.ForeignKey(Conviction, on_delete=models.CASCADE, related_name="outcomes")
+    relief = models.CharField(_("relief"), max_length=12, choices=law.Relief.choices)
+    result = models.CharField(_("result"), max_length=20, choices=law.Result.choices)
+    new_sentence = EncryptedTextField(_("new sentence"), null=True)
+    conditions = EncryptedTextField(_("conditions"), null=True)
+
+    class Meta:
+        verbose_name = _("decision on a conviction")
+        verbose_name_plural = _("decisions on convictions")
+        constraints = [
+            models.UniqueConstraint(fields=["conviction", "relief"], name="one_result_per_relief")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relief} {self.result}"
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.result == law.Result.CONDITIONAL_PARDON
+
 
 class Screening(CasePart):
-    """The staff's screening checklist (DESIGN.md §2): eligibility facts, so encrypted."""
+    """The screening record (DESIGN.md §6, cases/screening.py): the relief sought and the
+    screener's notes, encrypted; the grounds at stake are on each conviction."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="screening")
-    answers = EncryptedJSONField(_("screening checklist"))
+    answers = EncryptedJSONField(_("screening"))  # {"relief": law.Relief, "notes": str}
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("screening checklist")
-        verbose_name_plural = _("screening checklists")
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
 
     def __str__(self) -> str:
         return f"screening {self.pk}"

@@ -28,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import deadlines, notifications
-from cases.models import Applicant, Case, Document
+from cases.law import SentenceStatus
+from cases.models import Applicant, Case, ConsentBy, ConsentHow, Document
 from cases.publication import publish_status
 from cases.replies import attach_waiting_replies
 from cases.services import case_add_conviction, case_create, case_set_identity_indexes
@@ -45,6 +46,32 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
+
+
+def consent_from_answers(answers: dict) -> str:
+    """Who agreed in the intake: the person, or someone filing for them who confirmed the
+    person knows and agrees ("" if the application recorded no consent)."""
+    filer = answers.get("filer") or {}
+    consent = answers.get("consent") or {}
+    agreed = consent.get("agrees") is True or filer.get("consent") is True  # older drafts
+    if not agreed:
+        return ""
+    return ConsentBy.PERSON if filer.get("who") == "applicant" else ConsentBy.ON_BEHALF
+
+
+# The intake's answer to "is the sentence finished?" (intake/forms.py SENTENCE_ANSWERS).
+SENTENCE_STATUS = {
+    "finished": SentenceStatus.COMPLETE,
+    "in_custody": SentenceStatus.IN_CUSTODY,
+    "supervision": SentenceStatus.NOT_FINISHED,  # probation or parole: staff find out which
+}
+
+
+def _sentence_complete(item: dict) -> bool | None:
+    if "sentence_status" in item:
+        status = SENTENCE_STATUS.get(item["sentence_status"])
+        return None if status is None else status == SentenceStatus.COMPLETE
+    return item.get("complete")  # drafts from before the question had three answers
 
 
 def case_open_submission(*, draft_id: UUID) -> Case | None:
@@ -66,8 +93,15 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         case.urgency = case.urgency_computed = basis.urgency  # until its deadlines are in
         case.urgency_reason = basis.reason
         case.language = draft.language
+        case.consent_by = consent_from_answers(answers)
+        if case.consent_by == ConsentBy.PERSON:  # the person agreed, themselves
+            case.person_consent_on = timezone.localdate(draft.submitted_at)
+            case.person_consent_how = ConsentHow.APPLICATION
         case.save(
             update_fields=[
+                "consent_by",
+                "person_consent_on",
+                "person_consent_how",
                 "urgency",
                 "urgency_computed",
                 "urgency_reason",
@@ -98,7 +132,8 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
                 actor=None,
                 county=str(item.get("county") or "")[:40],
                 court=str(item.get("court") or "")[:200],
-                sentence_complete=item.get("complete"),
+                sentence_complete=_sentence_complete(item),
+                sentence_status=SENTENCE_STATUS.get(item.get("sentence_status")),
                 charge=item.get("charge") or "",
                 docket=item.get("docket") or None,
                 convicted_on=_date(item.get("date")),

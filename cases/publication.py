@@ -2,14 +2,15 @@
 
 The public intake never reads a case. It reads the submission (intake.Draft, which has the case's
 UUID) and, on it, what is written here: a coarse stage (PublicStage), the codes of what staff
-asked for (InfoItem), by when, whether what the applicant sent has reached the case, and whether
-the case keeps a way to tell them of news. Codes from fixed lists, two dates and a flag, never
+asked for (InfoItem), by when, whether what the applicant sent has reached the case, whether
+the case keeps a way to tell them of news, and where a person turned away was referred
+(Referral). Codes from fixed lists, two dates and a flag, never
 personal data. This module is their only writer: cases/opening.py calls it when a case is
 opened, cases/workflow.py after every change of state, cases/replies.py when the applicant's
 answer arrives, cases/services.py when a case is erased.
 """
 
-from cases.models import Applicant, Case, Deadline, DeadlineKind, State
+from cases.models import DECLINES, Applicant, Case, Deadline, DeadlineKind, State
 from clemency.common.status import InfoItem, PublicStage
 from intake.models import Draft
 
@@ -49,6 +50,7 @@ def publish_status(case: Case) -> bool:
         else None
     )
     stage = PUBLIC_STAGES[state]
+    declined = state == State.CLOSED and case.closure_reason in DECLINES
     news = (
         not case.is_shredded
         and Applicant.objects.filter(case=case, news_contact__isnull=False).exists()
@@ -59,6 +61,7 @@ def publish_status(case: Case) -> bool:
         reply_due=due,
         answered_at=case.info_answered_at if waiting else None,
         news=news,
+        referrals=list(case.referrals) if declined else [],
     )
     changed = before["stage"] != stage or (requested and before["requested"] != requested)
     return bool(news and changed and stage != PublicStage.RECEIVED)

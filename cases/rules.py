@@ -112,6 +112,21 @@ def may_manage_deadlines(case, user) -> bool:
     return may_screen(case, user) or may_draft(case, user)
 
 
+def may_edit_convictions(case, user) -> bool:
+    """The facts of the convictions: staff, coordinators and the assigned attorney."""
+    return may_screen(case, user) or may_draft(case, user)
+
+
+def may_record_consent(case, user) -> bool:
+    """The person's own consent, taken by staff or a coordinator."""
+    return may_screen(case, user) or may_coordinate(case, user)
+
+
+def may_apply_again(case, user) -> bool:
+    """After a denial, a new application linked to this one: staff and coordinators."""
+    return may_screen(case, user)
+
+
 def may_shred(case, user) -> bool:
     """Retention (DESIGN.md §2, §4.5): a coordinator erases a closed case."""
     # "closed" is State.CLOSED (models.py imports this module, not the other way round).
@@ -151,6 +166,8 @@ class CaseRights:
     upload_kinds: list
     shred: bool
     deadlines: bool
+    convictions: bool
+    consent: bool
 
 
 def rights(case, user) -> CaseRights:
@@ -159,6 +176,8 @@ def rights(case, user) -> CaseRights:
         upload_kinds=upload_kinds(case, user),
         shred=may_shred(case, user),
         deadlines=may_manage_deadlines(case, user),
+        convictions=may_edit_convictions(case, user),
+        consent=may_record_consent(case, user),
     )
 
 

@@ -27,6 +27,7 @@ from cases.models import (
     CaseEvent,
     CaseUserObjectPermission,
     Conviction,
+    ConvictionOutcome,
     Deadline,
     Document,
     Note,
@@ -133,7 +134,10 @@ def possible_duplicates(case: Case, user) -> QuerySet[Case]:
         match |= Q(blind_indexes__kind=kind, blind_indexes__value=value)
     if not match:
         return Case.objects.none()
-    return Case.objects.visible_to(user).live().filter(match).exclude(pk=case.pk).distinct()
+    linked = Q(pk=case.pk) | Q(previous_case=case)  # itself, and the application after it
+    if case.previous_case_id:
+        linked |= Q(pk=case.previous_case_id)  # the one it follows is no surprise
+    return Case.objects.visible_to(user).live().filter(match).exclude(linked).distinct()
 
 
 def _lock_live(case: Case) -> None:
@@ -244,10 +248,12 @@ def case_add_conviction(
     convicted_on: date | None = None,
     sentence: str | None = None,
     sentence_complete: bool | None = None,
+    sentence_status: str | None = None,
 ) -> Conviction:
     """Add a New York conviction to a case: at most ``settings.MAX_CONVICTIONS``, counted under
-    the case's row lock. ``actor`` None is the system itself (opening a submission)."""
-    if actor is not None and not rules.may_screen(case, actor):
+    the case's row lock. ``actor`` None is the system itself (opening a submission, or
+    cases/screening.py once it has checked the user)."""
+    if actor is not None and not rules.may_edit_convictions(case, actor):
         raise CaseForbidden(_("You may not do this on this case."))
     with transaction.atomic():
         _lock_live(case)
@@ -265,6 +271,7 @@ def case_add_conviction(
             convicted_on=convicted_on,
             sentence=sentence,
             sentence_complete=sentence_complete,
+            sentence_status=sentence_status,
         )
 
 
@@ -397,6 +404,7 @@ def case_shred(*, case: Case, actor, reason: str) -> None:
         Applicant.objects.filter(case=locked).delete()
         # Every other part goes too, readable or not: what is left is the tombstone alone.
         parts = (
+            ConvictionOutcome,
             Conviction,
             Note,
             CaseEvent,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import screening_views, views
 
 app_name = "cases"
 
@@ -17,7 +17,15 @@ urlpatterns = [
     ),
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/notes/", views.case_note, name="case-note"),
-    path("<uuid:case_id>/screening/", views.case_screening, name="case-screening"),
+    path("<uuid:case_id>/screening/", screening_views.case_screening, name="case-screening"),
+    path("<uuid:case_id>/convictions/", screening_views.conviction_edit, name="conviction-add"),
+    path(
+        "<uuid:case_id>/convictions/<uuid:conviction_id>/",
+        screening_views.conviction_edit,
+        name="conviction",
+    ),
+    path("<uuid:case_id>/consent/", screening_views.case_consent, name="case-consent"),
+    path("<uuid:case_id>/apply-again/", screening_views.case_apply_again, name="apply-again"),
     path("<uuid:case_id>/urgency/", views.case_urgency, name="case-urgency"),
     path("<uuid:case_id>/deadlines/", views.case_deadline_add, name="deadline-add"),
     path(

@@ -25,10 +25,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases import forms, notifications, rules, services, uploads, workflow
+from cases import (
+    decisions,
+    forms,
+    law,
+    notifications,
+    rules,
+    screening,
+    services,
+    uploads,
+    workflow,
+)
 from cases.counts import counts_by_state
 from cases.filters import DeadlineFilter, PipelineFilter
 from cases.models import (
+    FOLLOW_UP_KINDS,
     NEXT_STEP,
     OPEN_STATES,
     Case,
@@ -39,6 +50,7 @@ from cases.models import (
     has_attorney,
     has_client_sign_off,
 )
+from cases.screening_forms import ConsentForm
 from cases.services import CaseConflict, CaseError, CaseForbidden
 from cases.urgency import UrgencyReason
 from clemency.audit.log import record
@@ -127,7 +139,7 @@ ACTIONS: dict[str, Action] = {
         form_provides=(has_client_sign_off,),
     ),
     "decide": Action(
-        "decide", gettext_lazy("Record the decision"), forms.DecideForm, workflow.case_decide
+        "decide", gettext_lazy("Record the decision"), forms.DecideForm, decisions.case_decide
     ),
     "close": Action(
         "close", gettext_lazy("Close or decline"), forms.CloseForm, workflow.case_close, danger=True
@@ -138,7 +150,11 @@ ACTIONS: dict[str, Action] = {
 
 OTHER_EVENTS = {
     "urgency_set": gettext_lazy("Urgency changed"),
-    "screening_updated": gettext_lazy("Screening checklist saved"),
+    "screening_updated": gettext_lazy("Screening saved"),
+    "conviction_added": gettext_lazy("Conviction added"),
+    "conviction_changed": gettext_lazy("Conviction changed"),
+    "consent_recorded": gettext_lazy("The person's own consent recorded"),
+    "applied_again": gettext_lazy("Applied again (linked cases)"),
     "deadline_added": gettext_lazy("Deadline added"),
     "deadline_changed": gettext_lazy("Deadline moved"),
     "deadline_closed": gettext_lazy("Deadline closed"),
@@ -369,23 +385,34 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 def _case_page(
-    request, case, *, note_form=None, urgency_form=None, deadline_form=None, status=200
+    request,
+    case,
+    *,
+    note_form=None,
+    urgency_form=None,
+    deadline_form=None,
+    consent_form=None,
+    status=200,
 ) -> HttpResponse:
     """The case page; forms given back (with their errors and what was typed) replace the empty
     ones."""
     user = request.user
     applicant = getattr(case, "applicant", None)
-    screening = getattr(case, "screening", None)
     record("case.viewed", actor=user, case_id=case.pk)  # what follows is decrypted for the user
     notifications.mark_read(user, case=case)  # what waited for them about it is seen
     can = rules.rights(case, user)
     actions, blocked = case_actions(case, user)
     labels = dict(InfoItem.choices)
-    if can.screen:
-        screening_form = forms.ScreeningForm(initial=screening.answers if screening else {})
-        urgency_form = urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency_override})
+    urgency_form = (
+        (urgency_form or forms.UrgencyForm(initial={"urgency": case.urgency_override}))
+        if can.screen
+        else None
+    )
+    convictions = list(case.convictions.all())
+    if can.consent and case.person_consent_on is None:
+        consent_form = consent_form or ConsentForm(prefix="consent")
     else:
-        screening_form = urgency_form = None
+        consent_form = None
     return render(
         request,
         "cases/case.html",
@@ -393,7 +420,17 @@ def _case_page(
             "case": case,
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
-            "convictions": list(case.convictions.all()),
+            "convictions": convictions,
+            "screening_relief": dict(law.Relief.choices).get(
+                screening.screening_of(case).get("relief") or "", ""
+            ),
+            "screening_problems": screening.screening_problems(case, convictions),
+            "guidance": screening.guidance_for(case, convictions),
+            "outcomes": decisions.outcome_rows(case) if case.outcome else [],
+            "follow_ups": list(case.deadlines.filter(kind__in=FOLLOW_UP_KINDS).order_by("due_on")),
+            "apply_again": can.screen and decisions.may_apply_again(case),
+            "linked": _linked_cases(case, user),
+            "consent_form": consent_form,
             # Each with the name it downloads under (the type its content was found to be).
             "documents": [
                 (document, filetypes.download_name(document.original_name, document.content_type))
@@ -411,7 +448,6 @@ def _case_page(
             "upload_form": forms.UploadForm(kinds=can.upload_kinds) if can.upload_kinds else None,
             "max_upload_mb": settings.CASE_MAX_UPLOAD_MB,
             "note_form": note_form or forms.NoteForm(),
-            "screening_form": screening_form,
             "urgency_form": urgency_form,
             "deadlines": list(case.deadlines.filter(closed_at__isnull=True)),
             "urgency_reason": dict(UrgencyReason.choices).get(case.urgency_reason, ""),
@@ -421,6 +457,17 @@ def _case_page(
         },
         status=status,
     )
+
+
+def _linked_cases(case: Case, user) -> dict:
+    """The earlier and the later application of the same person, if this user may see them."""
+    visible = Case.objects.visible_to(user).live()
+    return {
+        "previous": visible.filter(pk=case.previous_case_id).first()
+        if case.previous_case_id
+        else None,
+        "next": visible.filter(previous_case=case).first(),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -617,17 +664,6 @@ def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return _case_page(request, case, note_form=form, status=400)
     workflow.case_add_note(case=case, actor=request.user, text=form.cleaned_data["text"])
     messages.success(request, _("The note is added."))
-    return redirect("cases:case", case_id=case.pk)
-
-
-@require_POST
-def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = case_for(request.user, case_id)
-    rules.require(rules.may_screen(case, request.user))
-    form = forms.ScreeningForm(request.POST)
-    form.is_valid()  # booleans: always valid
-    workflow.case_update_screening(case=case, actor=request.user, answers=form.cleaned_data)
-    messages.success(request, _("The checklist is saved."))
     return redirect("cases:case", case_id=case.pk)
 
 

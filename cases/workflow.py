@@ -15,11 +15,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 from guardian.shortcuts import assign_perm
 
-from cases import deadlines, notifications, outreach, rules
+from cases import deadlines, law, notifications, outreach, rules
 from cases.models import (
+    DECLINES,
     KEY_COLUMNS,
     Case,
     CaseEvent,
@@ -31,8 +33,6 @@ from cases.models import (
     DeadlineSource,
     FilingChannel,
     Note,
-    Outcome,
-    Screening,
     State,
     Urgency,
 )
@@ -43,6 +43,11 @@ from clemency.audit.log import record
 from clemency.common.status import InfoItem
 
 INFO_DEADLINE = timedelta(days=30)
+FINGERPRINT_WARNING = gettext_lazy(
+    "This person was deported before, or is outside the United States. A New York rap sheet "
+    "needs fingerprints, and a fingerprint-based record request can alert immigration "
+    "enforcement. Ask for it only if the person knows this and still wants it: confirm below."
+)
 # The states in which a case is in an attorney's hands.
 ATTORNEY_STATES = (State.DRAFTING, State.QA_REVIEW, State.SUBMITTED)
 
@@ -188,12 +193,28 @@ def case_start_review(*, case: Case, actor, expected_state: str) -> CaseEvent:
 
 
 def case_request_info(
-    *, case: Case, actor, expected_state: str, items: list[str], reason: str = ""
+    *,
+    case: Case,
+    actor,
+    expected_state: str,
+    items: list[str],
+    reason: str = "",
+    fingerprint_risk_confirmed: bool = False,
 ) -> CaseEvent:
-    """Ask the applicant for more (shown on their status page); a month to answer."""
+    """Ask the applicant for more (shown on their status page); a month to answer.
+
+    A New York rap sheet is got with fingerprints, and for a person deported before a
+    fingerprint match can reach immigration enforcement: it is asked of such a person only
+    when staff confirm they have weighed that (``fingerprint_risk_confirmed``)."""
+    _require_may(case, actor, "request_info")
     items = [item for item in items if item in InfoItem.values]
     if not items:
         raise CaseError(_("Choose at least one thing to ask for."))
+    from cases.screening import deported_before
+
+    warned = InfoItem.RAP_SHEET in items and deported_before(case)
+    if warned and not fingerprint_risk_confirmed:
+        raise CaseError(str(FINGERPRINT_WARNING))
     deadline = timezone.localdate() + INFO_DEADLINE
     return _fire(
         case,
@@ -201,7 +222,7 @@ def case_request_info(
         "request_info",
         expected_state,
         reason=reason.strip(),
-        data={"items": items},
+        data={"items": items, **({"fingerprint_risk_confirmed": True} if warned else {})},
         items=items,
         due=deadline,
     )
@@ -216,11 +237,26 @@ def case_accept(*, case: Case, actor, expected_state: str) -> CaseEvent:
 
 
 def case_close(
-    *, case: Case, actor, expected_state: str, closure_reason: str, reason: str
+    *,
+    case: Case,
+    actor,
+    expected_state: str,
+    closure_reason: str,
+    reason: str,
+    referrals: list[str] | None = None,
 ) -> CaseEvent:
-    """Close with a reason code and words (a referral, for example); attorneys lose access."""
+    """Close with a reason code and words; attorneys lose access. Declining (not eligible, or
+    no capacity) needs a referral too (law.Referral codes): the applicant's status page shows
+    each as a fixed sentence in their language."""
     _require_choice(closure_reason, ClosureReason)
     reason = _require_reason(reason)
+    referrals = sorted(set(referrals or []))
+    if any(code not in law.Referral.values for code in referrals):
+        raise CaseError(_("Please choose one of the options."))
+    if closure_reason in DECLINES and not referrals:
+        raise CaseError(_("When you decline, say where the person can turn instead."))
+    if closure_reason not in DECLINES:
+        referrals = []
     with transaction.atomic():
         event = _fire(
             case,
@@ -228,8 +264,13 @@ def case_close(
             "close",
             expected_state,
             reason=reason,
-            data={"closure_reason": closure_reason, "previous_attorney": case.assigned_attorney_id},
+            data={
+                "closure_reason": closure_reason,
+                "previous_attorney": case.assigned_attorney_id,
+                "referrals": referrals,
+            },
             closure_reason=closure_reason,
+            referrals=referrals,
         )
         _revoke_attorneys(case)
     return event
@@ -361,21 +402,6 @@ def case_submit(
     )
 
 
-def case_decide(
-    *, case: Case, actor, expected_state: str, outcome: str, decided_on: date
-) -> CaseEvent:
-    _require_choice(outcome, Outcome)
-    return _fire(
-        case,
-        actor,
-        "decide",
-        expected_state,
-        data={"outcome": outcome},
-        outcome=outcome,
-        decided_on=decided_on,
-    )
-
-
 # --- Changes that are not transitions ------------------------------------------------------------
 
 
@@ -497,21 +523,6 @@ def case_close_deadline(
             data={"deadline": str(deadline.pk), "kind": deadline.kind, "outcome": outcome},
         )
     return deadline
-
-
-SCREENING_QUESTIONS = ("ny_conviction", "sentence_complete", "pardon_helps", "alternatives")
-
-
-def case_update_screening(*, case: Case, actor, answers: dict[str, bool]) -> CaseEvent:
-    """Save the staff's checklist, encrypted; the event and audit say only how many are ticked."""
-    if not rules.may_screen(case, actor):
-        raise _forbidden()
-    checklist = {question: bool(answers.get(question)) for question in SCREENING_QUESTIONS}
-    with transaction.atomic():
-        screening = Screening.objects.filter(case=case).first() or Screening(case=case)
-        screening.answers = checklist
-        screening.save()
-        return _event(case, actor, "screening_updated", data={"ticked": sum(checklist.values())})
 
 
 def case_add_note(*, case: Case, actor, text: str) -> Note:

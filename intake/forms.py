@@ -67,19 +67,6 @@ class FilerForm(StepForm):
         required=False,
         max_length=200,
     )
-    consent = forms.BooleanField(
-        label=_("The person knows about this application and agrees to it."),
-        required=False,
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("who") and cleaned["who"] != "applicant" and not cleaned.get("consent"):
-            self.add_error(
-                "consent",
-                _("When you apply for someone else, they must agree. Please confirm it."),
-            )
-        return cleaned
 
 
 class ApplicantForm(StepForm):
@@ -273,6 +260,15 @@ class StoryForm(StepForm):
     )
 
 
+# cases/opening.py reads these codes.
+SENTENCE_ANSWERS = [
+    ("finished", _("Yes, it is finished")),
+    ("in_custody", _("No, the person is still in prison or jail")),
+    ("supervision", _("No, the person is on probation or parole")),
+    ("unknown", _("I do not know")),
+]
+
+
 class ConvictionForm(StepForm):
     """One New York conviction. Only the county and the charge are needed; the rest helps."""
 
@@ -289,7 +285,13 @@ class ConvictionForm(StepForm):
     docket = TextField(label=_("Docket or indictment number"), required=False, max_length=100)
     date = date_field(_("Date of the conviction"))
     sentence = TextField(label=_("Sentence"), required=False, max_length=300)
-    complete = _yes_no(_("Is the sentence finished (including probation or parole)?"))
+    sentence_status = forms.ChoiceField(
+        label=_("Is the sentence finished?"),
+        help_text=_("Finished means: no more prison, jail, probation or parole, and fines paid."),
+        choices=SENTENCE_ANSWERS,
+        widget=forms.RadioSelect,
+        required=False,
+    )
 
     def has_input(self) -> bool:
         return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.fields)
@@ -304,6 +306,29 @@ class OtherConvictionsForm(StepForm):
 
 class DocumentsForm(StepForm):
     """The documents step: files go through the encrypting upload handler, not this form."""
+
+
+class ConsentForm(StepForm):
+    """Before sending: the filer has read who will see a petition, and says who agrees."""
+
+    understood = forms.BooleanField(
+        label=_("I have read who will see a petition, and that a pardon is made public."),
+        required=True,
+    )
+    agrees = forms.BooleanField(label=_("I agree to this application."), required=True)
+
+    def __init__(self, *args, for_someone: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.for_someone = for_someone
+        if for_someone:
+            self.fields["agrees"].label = _(
+                "The person knows about this application and agrees to it."
+            )
+            self.fields["agrees"].help_text = _(
+                "Our team will also ask the person. We file nothing without their own yes."
+            )
+        for name in self.fields:
+            self.fields[name].error_messages["required"] = _("Please tick this box to go on.")
 
 
 # --- The status page: the applicant's answer, and a way to be told of news ----------------------

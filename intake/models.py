@@ -29,10 +29,10 @@ class Draft(models.Model):
     uploaded with the draft are encrypted bound to that UUID and stay readable in the case. It is
     also the only link between the two; the public side never reads the case.
 
-    ``stage``, ``requested``, ``reply_due``, ``answered_at`` and ``news`` are what the applicant's
-    status page shows: codes from fixed lists (clemency/common/status.py), dates and a flag, never
-    personal data. They are written by draft_submit (received) and then only by
-    cases/publication.py, whenever the case changes.
+    ``stage``, ``requested``, ``reply_due``, ``answered_at``, ``news`` and ``referrals`` are what
+    the applicant's status page shows: codes from fixed lists (clemency/common/status.py), dates
+    and a flag, never personal data. They are written by draft_submit (received) and then only
+    by cases/publication.py, whenever the case changes.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -58,6 +58,8 @@ class Draft(models.Model):
     answered_at = models.DateTimeField(null=True, editable=False)
     # Whether the case keeps a way to tell the applicant "there is news" (never the way itself).
     news = models.BooleanField(default=False, editable=False)
+    # Where a person turned away may turn instead (Referral codes, shown as fixed sentences).
+    referrals = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clemency.common import filetypes
-from clemency.common.status import InfoItem, PublicStage
+from clemency.common.status import REFERRAL_SENTENCES, InfoItem, PublicStage
 from clemency.references import is_reference, new_reference
 from clemency.security import drafts
 from clemency.security.errors import DecryptionError
@@ -239,6 +239,7 @@ class Status:
     answered_at: datetime | None = None  # what the applicant sent reached the case
     news: bool = False  # the case keeps a way to tell the applicant "there is news"
     draft_id: uuid.UUID | None = None  # never shown: the page keeps it in the session
+    referrals: tuple[str, ...] = ()  # where else to turn, as fixed sentences (declined)
 
     @property
     def sentence(self) -> str:
@@ -257,6 +258,9 @@ def status_of(draft: Draft) -> Status:
         answered_at=draft.answered_at if draft.requested else None,
         news=draft.news,
         draft_id=draft.pk,
+        referrals=tuple(
+            str(REFERRAL_SENTENCES[code]) for code in draft.referrals if code in REFERRAL_SENTENCES
+        ),
     )
 
 

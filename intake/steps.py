@@ -266,6 +266,43 @@ class DocumentsStep(Step):
         return page.done()
 
 
+class ConsentStep(Step):
+    """Before sending: who will read a petition, that grants are public, how we answer a
+    demand for records; then who agrees (the person, or the filer for them)."""
+
+    identifier = "consent"
+    title = gettext_lazy("Who will see it")
+    form_class = forms.ConsentForm
+    template_name = "intake/consent.html"
+
+    @staticmethod
+    def for_someone(answers: Answers) -> bool:
+        return (answers.get("filer") or {}).get("who") not in (None, "applicant")
+
+    def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row]:
+        saved = answers.get(self.identifier) or {}
+        if not saved.get("agrees"):
+            return [(_("Consent"), "—")]
+        who = (
+            _("Given by the person filling in the form, who says the person knows and agrees")
+            if self.for_someone(answers)
+            else _("Given by the person")
+        )
+        return [(_("Consent"), who)]
+
+    def handle(self, page: Page) -> HttpResponse:
+        for_someone = self.for_someone(page.answers)
+        if page.request.method == "POST":
+            form = self.form_class(page.request.POST, for_someone=for_someone)
+            if form.is_valid():
+                page.save(form.as_answers())
+                return page.done()
+        else:
+            initial = self.form_class.initial_from(page.answers.get(self.identifier))
+            form = self.form_class(initial=initial, for_someone=for_someone)
+        return page.render({"form": form, "for_someone": for_someone})
+
+
 STEPS: list[Step] = [
     FilerStep(),
     ApplicantStep(),
@@ -275,6 +312,7 @@ STEPS: list[Step] = [
     ConvictionsStep(),
     StoryStep(),
     DocumentsStep(),
+    ConsentStep(),
 ]
 BY_IDENTIFIER = {step.identifier: step for step in STEPS}
 

@@ -26,3 +26,35 @@ class InfoItem(models.TextChoices):
     SUPPORT_LETTERS = "support_letters", _("letters of support")
     CONSENT = "consent", _("the signed consent of the person")
     CALL = "call", _("a phone call with our team")
+
+
+class Referral(models.TextChoices):
+    """Where staff send a person they turn away (cases/law.py, ADR 0020). The status page shows
+    each as a fixed sentence (REFERRAL_SENTENCES), never what staff wrote."""
+
+    VACATUR = "vacatur", _("vacatur: a motion to vacate the conviction (CPL 440.10)")
+    SEALING = "sealing", _("sealing of the record (CPL 160.59)")
+    CERTIFICATE = "certificate", _("Certificate of Relief from Disabilities or of Good Conduct")
+    IMMIGRATION_COUNSEL = "immigration_counsel", _("immigration counsel")
+    OTHER = "other", _("other help (said in the explanation)")
+
+
+REFERRAL_SENTENCES = {
+    Referral.VACATUR: _(
+        "Ask a criminal defence lawyer if the court can cancel the conviction. This is called a "
+        "motion to vacate (CPL 440.10)."
+    ),
+    Referral.SEALING: _(
+        "Ask a legal aid office if the record can be sealed (CPL 160.59). Sealing hides it from "
+        "most employers and landlords. It does not hide it from immigration authorities."
+    ),
+    Referral.CERTIFICATE: _(
+        "Ask about a Certificate of Relief from Disabilities or a Certificate of Good Conduct. "
+        "They can help with jobs and licences."
+    ),
+    Referral.IMMIGRATION_COUNSEL: _(
+        "Talk to an immigration lawyer about other ways to stay in, or come back to, the "
+        "United States."
+    ),
+    Referral.OTHER: _("Our team will tell you where else you can get help."),
+}

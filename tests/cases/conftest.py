@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from cases.models import Document, State
+from cases import law
+from cases.models import ConsentBy, ConsentHow, Conviction, Document, Screening, State
 from cases.rules import ATTORNEY_PERMISSIONS
 from clemency.accounts.roles import Role
 from tests.factories import ApplicantFactory, CaseFactory, UserFactory
@@ -37,11 +38,28 @@ def add_document(case, kind: str, name: str = "file.pdf", *, stored: bool = Fals
     )
 
 
-def make_case(state: str = State.REVIEW, *, attorney=None, ready: bool = False, **fields):
+def make_case(
+    state: str = State.REVIEW,
+    *,
+    attorney=None,
+    ready: bool = False,
+    screened: bool = True,
+    consented: bool = True,
+    **fields,
+):
     """A case in ``state``; with ``attorney``, assigned to them with their object permissions;
-    ``ready`` adds what drafting, review and filing need (petitions, proof, sign-off)."""
+    ``ready`` adds what drafting, review and filing need (petitions, proof, sign-off).
+    ``screened``: one conviction (theft, sentence complete, a crime involving moral turpitude)
+    and a screening asking for a pardon, so that accepting is possible; ``consented``: the
+    person's own consent, taken in the application, so that filing is possible."""
+    if consented:
+        fields.setdefault("consent_by", ConsentBy.PERSON)
+        fields.setdefault("person_consent_on", timezone.localdate())
+        fields.setdefault("person_consent_how", ConsentHow.APPLICATION)
     case = CaseFactory(state=state, assigned_attorney=attorney, **fields)
     ApplicantFactory(case=case)
+    if screened:
+        screen(case)
     if attorney is not None:
         for codename in ATTORNEY_PERMISSIONS:
             assign_perm(codename, attorney, case)
@@ -52,6 +70,48 @@ def make_case(state: str = State.REVIEW, *, attorney=None, ready: bool = False, 
         case.client_signed_off_on = timezone.localdate()
         case.save()
     return case
+
+
+def screen(case, *, relief: str = "pardon", **conviction) -> Conviction:
+    """A conviction with what screening needs, and a screening record asking for ``relief``."""
+    values = {
+        "county": "Kings",
+        "charge": "Petit larceny",
+        "category": "theft_fraud",
+        "sentence_status": "complete",
+        "removal_grounds": ["cimt"],
+        **conviction,
+    }
+    made = Conviction.objects.create(case=case, **values)
+    Screening.objects.update_or_create(case=case, defaults={"answers": {"relief": relief}})
+    return made
+
+
+def complete_screening(case, *, relief: str = "pardon") -> None:
+    """Give every conviction of a case (opened from an application, say) what screening needs,
+    and record a screening asking for ``relief`` (with one conviction if it lists none)."""
+    if not Conviction.objects.filter(case=case).exists():
+        Conviction.objects.create(case=case, county="Kings", charge="Petit larceny")
+    for conviction in Conviction.objects.filter(case=case):
+        conviction.category = conviction.category or "theft_fraud"
+        conviction.sentence_status = conviction.sentence_status or "complete"
+        conviction.removal_grounds = conviction.removal_grounds or ["cimt"]
+        conviction.save()
+    Screening.objects.update_or_create(case=case, defaults={"answers": {"relief": relief}})
+
+
+def decision_data(case, result: str = "full_pardon", **extra) -> dict:
+    """The decide form's answers: ``result`` for every conviction and kind of relief sought."""
+    from cases.decisions import reliefs_of
+
+    data = {}
+    for conviction in case.convictions.all():
+        for relief in reliefs_of(case):
+            fitting = result if result in law.RESULTS_FOR[relief] else "denied"
+            data[f"result_{conviction.pk}_{relief}"] = fitting
+            if fitting == "commutation":
+                data[f"sentence_{conviction.pk}"] = "364 days"
+    return {**data, **extra}
 
 
 @pytest.fixture

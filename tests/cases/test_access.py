@@ -21,7 +21,7 @@ PDF = b"%PDF-1.7\n" + b"petition text\n" * 100
 # URL names that change something (POST only, with what they need); the rest are pages (GET).
 POSTS = {
     "case-note": {"text": "A note."},
-    "case-screening": {"ny_conviction": "on"},
+    "case-consent": {"consent-on": "2026-11-30", "consent-how": "signed"},
     "case-urgency": {"urgency": "P1", "reason": "Hearing moved up."},
     "document-upload": {},
     "deadline-add": {"deadline-kind": "custom", "deadline-due_on": "2027-01-15"},
@@ -54,11 +54,11 @@ def expected_status(persona: str, name: str) -> int:
     ok = 302 if name in POSTS else 200
     if name in ("case", "document-download", "case-note", "document-upload"):
         return ok
-    if name in ("deadline-add", "deadline"):
+    if name in ("deadline-add", "deadline", "conviction", "conviction-add"):
         return ok  # staff, coordinators and the assigned attorney
     if persona == "coordinator":
         return ok
-    if name in ("case-screening", "case-urgency"):
+    if name in ("case-screening", "case-urgency", "case-consent", "apply-again"):
         return ok if persona == "staff" else 403
     slug = name.removeprefix("case-")
     if persona == "staff":
@@ -84,7 +84,8 @@ def test_every_case_url_is_walked():
     assert {"case", "document-download", "case-close", "case-assign"} <= set(CASE_URLS)
     assert {"case-shred", "tombstone"} <= set(CASE_URLS)
     assert {"deadline-add", "deadline"} <= set(CASE_URLS)
-    assert len(CASE_URLS) == 10 + len({item.name for item in Case().get_all_state_transitions()})
+    assert {"case-screening", "conviction", "conviction-add", "case-consent"} <= set(CASE_URLS)
+    assert len(CASE_URLS) == 14 + len({item.name for item in Case().get_all_state_transitions()})
 
 
 @pytest.mark.parametrize(
@@ -98,6 +99,8 @@ def test_each_url_as_each_persona(client_for, drafting, persona, name):
         kwargs["document_id"] = document.pk
     if name == "deadline":
         kwargs["deadline_id"] = case.deadlines.get().pk
+    if name == "conviction":
+        kwargs["conviction_id"] = case.convictions.get().pk
     url = reverse(f"cases:{name}", kwargs=kwargs)
     client = client_for(persona)
     response = client.post(url, POSTS[name]) if name in POSTS else client.get(url)
@@ -112,7 +115,10 @@ def test_each_url_as_each_persona(client_for, drafting, persona, name):
     "name", [n for n in CASE_URLS if n not in ("document-download", "deadline")]
 )
 def test_an_unknown_case_is_404_for_everyone_signed_in(client_for, name):
-    url = reverse(f"cases:{name}", kwargs={"case_id": "00000000-0000-4000-8000-0000000000ff"})
+    kwargs = {"case_id": "00000000-0000-4000-8000-0000000000ff"}
+    if name == "conviction":
+        kwargs["conviction_id"] = "00000000-0000-4000-8000-0000000000fe"
+    url = reverse(f"cases:{name}", kwargs=kwargs)
     for persona in ("staff", "coordinator", "attorney"):
         client = client_for(persona)
         response = client.post(url, {}) if name in POSTS else client.get(url)

@@ -51,6 +51,7 @@ def test_two_transitions_from_two_connections_one_wins(staff, coordinator):
             expected_state=State.REVIEW,
             closure_reason="declined",
             reason="Capacity.",
+            referrals=["other"],
         )
 
     first = in_thread(accept, results, "accept")
@@ -110,7 +111,12 @@ def test_a_stale_page_is_told_to_reload_and_keeps_what_was_typed(client_for, sta
     workflow.case_accept(case=case, actor=staff, expected_state=State.REVIEW)
     response = client_for("coordinator").post(
         reverse("cases:case-close", kwargs={"case_id": case.pk}),
-        {"expected_state": State.REVIEW, "closure_reason": "declined", "reason": "Typed reason"},
+        {
+            "expected_state": State.REVIEW,
+            "closure_reason": "declined",
+            "reason": "Typed reason",
+            "referrals": ["other"],
+        },
     )
     assert response.status_code == 409
     assert "Someone else acted on this case" in response.text

@@ -41,12 +41,12 @@ def test_the_intake_refuses_one_conviction_too_many_and_keeps_what_was_typed(cli
 
 def test_a_case_refuses_one_conviction_too_many(settings, staff, attorney):
     settings.MAX_CONVICTIONS = 2
-    case = make_case(State.REVIEW)
+    case = make_case(State.REVIEW, screened=False)
     for number in (1, 2):
         case_add_conviction(case=case, actor=staff, county="Queens", charge=f"Charge {number}")
     with pytest.raises(CaseError, match="A case can list up to 2 convictions"):
         case_add_conviction(case=case, actor=staff, county="Queens", charge="Charge 3")
-    with pytest.raises(CaseForbidden):
+    with pytest.raises(CaseForbidden):  # not assigned to this case
         case_add_conviction(case=case, actor=attorney, county="Queens", charge="Charge 4")
     assert Conviction.objects.filter(case=case).count() == 2
 

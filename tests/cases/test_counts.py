@@ -42,6 +42,7 @@ def test_every_kind_of_write_keeps_the_numbers_true(staff, coordinator):
         expected_state=State.REVIEW,
         closure_reason="ineligible",
         reason="Not eligible.",
+        referrals=["vacatur"],
     )
     case_shred(case=Case.objects.get(pk=closed.pk), actor=None, reason="test")  # shredded
     CaseEvent.objects.filter(case=cases[3]).delete()

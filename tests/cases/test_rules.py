@@ -2,7 +2,7 @@
 
 import pytest
 
-from cases import rules, workflow
+from cases import rules, screening, workflow
 from cases.models import Document, State, has_attorney, has_draft_petition
 from cases.services import CaseForbidden, document_store
 from tests.cases.conftest import add_document, make_case
@@ -53,7 +53,7 @@ def test_services_check_the_rules_again(staff, attorney, other_attorney):
     with pytest.raises(CaseForbidden):
         workflow.case_set_urgency(case=case, actor=attorney, urgency="P0", reason="Detained.")
     with pytest.raises(CaseForbidden):
-        workflow.case_update_screening(case=case, actor=attorney, answers={})
+        screening.case_save_screening(case=case, actor=attorney, relief="pardon", grounds={})
     with pytest.raises(CaseForbidden):
         workflow.case_accept(case=case, actor=attorney, expected_state=State.DRAFTING)
     assert not case.notes.exists()

@@ -401,29 +401,6 @@ def test_an_empty_note_is_explained(client_for):
     assert not Note.objects.filter(case=case).exists()
 
 
-def test_the_screening_checklist_is_saved(client_for):
-    case = make_case(State.REVIEW)
-    answers = {"ny_conviction": "on", "pardon_helps": "on"}
-    response = client_for("staff").post(url("case-screening", case), answers, follow=True)
-    assert "The checklist is saved." in response.text
-    expected = {
-        "ny_conviction": True,
-        "sentence_complete": False,
-        "pardon_helps": True,
-        "alternatives": False,
-    }
-    case.refresh_from_db()
-    assert case.screening.answers == expected
-    (event,) = events(case, "screening_updated")
-    assert event.data == {"ticked": 2}  # the answers themselves stay encrypted
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT answers FROM cases_screening")
-        assert b"pardon_helps" not in bytes(cursor.fetchone()[0])
-    assert re.search(r'<input[^>]*name="ny_conviction"[^>]*checked', response.text)
-    assert not re.search(r'<input[^>]*name="sentence_complete"[^>]*checked', response.text)
-    assert "Screening checklist saved" in response.text
-
-
 def test_changing_the_urgency_needs_a_reason(client_for):
     case = make_case(State.REVIEW, urgency="P3")
     client = client_for("staff")
@@ -475,7 +452,12 @@ def test_closing_a_case_that_moved_on_is_a_conflict(client_for, staff):
     assert client.get(url("case-close", case)).status_code == 200
     workflow.case_accept(case=Case.objects.get(pk=case.pk), actor=staff, expected_state="review")
     reason = "Referred to the Bronx Defenders"
-    data = {"expected_state": "review", "closure_reason": "declined", "reason": reason}
+    data = {
+        "expected_state": "review",
+        "closure_reason": "declined",
+        "reason": reason,
+        "referrals": ["other"],
+    }
     response = client.post(url("case-close", case), data)
     assert response.status_code == 409
     assert "Someone else acted on this case" in response.text

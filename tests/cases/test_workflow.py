@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, State
 from cases.views import ACTIONS
 from clemency.audit.models import AuditEvent
-from tests.cases.conftest import add_document, make_case
+from tests.cases.conftest import add_document, decision_data, make_case
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate().isoformat()
@@ -28,7 +28,11 @@ MATRIX = {
     "close": (
         State.REVIEW,
         State.CLOSED,
-        {"closure_reason": "ineligible", "reason": "No New York conviction."},
+        {
+            "closure_reason": "ineligible",
+            "reason": "No New York conviction.",
+            "referrals": ["immigration_counsel"],
+        },
         SCREENERS,
     ),
     "reopen": (State.CLOSED, State.REVIEW, {"reason": "New facts."}, COORDINATOR),
@@ -51,7 +55,7 @@ MATRIX = {
     "decide": (
         State.SUBMITTED,
         State.DECIDED,
-        {"outcome": "full_pardon", "decided_on": TODAY},
+        {"decision": "full_pardon", "decided_on": TODAY},
         COORDINATOR,
     ),
 }
@@ -77,6 +81,8 @@ def test_every_transition_for_every_persona(
     data = {**data, "expected_state": source}
     if data.get("attorney") == "volunteer":
         data["attorney"] = volunteer.pk
+    if "decision" in data:
+        data = decision_data(case, data.pop("decision"), **data)
     client = client_for(persona)
     response = client.post(reverse(f"cases:case-{slug}", kwargs={"case_id": case.pk}), data)
 
@@ -110,6 +116,8 @@ def test_no_transition_fires_from_a_wrong_state(client_for, attorney, volunteer,
     data = {**data, "expected_state": wrong}
     if data.get("attorney") == "volunteer":
         data["attorney"] = volunteer.pk
+    if "decision" in data:
+        data = decision_data(case, data.pop("decision"), **data)
     response = client_for("coordinator").post(
         reverse(f"cases:case-{slug}", kwargs={"case_id": case.pk}), data
     )
@@ -203,7 +211,7 @@ def test_the_whole_path_from_intake_to_decision(client_for, coordinator, attorne
     act(client_for("attorney"), "request-review")
     coordinator_client = client_for("coordinator")
     act(coordinator_client, "submit", filed_on=TODAY, channel="portal", signed_off_on=TODAY)
-    act(coordinator_client, "decide", outcome="conditional_pardon", decided_on=TODAY)
+    act(coordinator_client, "decide", **decision_data(case, "conditional_pardon", decided_on=TODAY))
 
     case.refresh_from_db()
     assert case.state == State.DECIDED
@@ -301,7 +309,8 @@ def test_a_decision_cannot_predate_the_filing_or_be_in_the_future(client_for, at
     client = client_for("coordinator")
     for day in ("2026-01-09", "2999-01-01"):
         response = client.post(
-            path, {"expected_state": State.SUBMITTED, "outcome": "denied", "decided_on": day}
+            path,
+            decision_data(case, "denied", expected_state=State.SUBMITTED, decided_on=day),
         )
         assert response.status_code == 400
     case.refresh_from_db()
@@ -329,17 +338,20 @@ def test_an_action_that_no_longer_applies_says_so(client_for, coordinator):
 
 
 def test_shredding_leaves_only_the_tombstone(staff, attorney):
-    from cases import workflow
-    from cases.models import Conviction, Note, Screening
+    from cases import screening, workflow
+    from cases.models import Conviction, ConvictionOutcome, Note, Screening
     from cases.services import case_shred
 
     case = make_case(State.DRAFTING, attorney=attorney)
     Conviction.objects.create(case=case, county="Queens", court="Queens Criminal", charge="x")
     workflow.case_add_note(case=case, actor=staff, text="A note.")
-    workflow.case_update_screening(case=case, actor=staff, answers={"ny_conviction": True})
+    screening.case_save_screening(case=case, actor=staff, relief="pardon", grounds={})
     workflow.case_set_urgency(case=case, actor=staff, urgency="P1", reason="Hearing.")
+    ConvictionOutcome.objects.create(
+        case=case, conviction=case.convictions.first(), relief="pardon", result="denied"
+    )
     case_shred(case=case, actor=None, reason="retention")
-    for part in (Conviction, Note, CaseEvent, Screening):
+    for part in (Conviction, ConvictionOutcome, Note, CaseEvent, Screening):
         assert not part.objects.filter(case=case).exists(), part
     assert not Case.objects.visible_to(attorney).filter(pk=case.pk).exists()
     case.refresh_from_db()

@@ -3,7 +3,7 @@
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
 
 VALID = {
-    "filer": {"who": "family", "relationship": "sister", "consent": "on"},
+    "filer": {"who": "family", "relationship": "sister"},
     "applicant": {
         "legal_name": f"{MARKER} Garcia",
         "surname": "Garcia",
@@ -34,4 +34,5 @@ VALID = {
     },
     "story": {"text": f"{MARKER} has three children in Queens."},
     "documents": {},
+    "consent": {"understood": "on", "agrees": "on"},
 }

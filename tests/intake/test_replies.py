@@ -38,6 +38,7 @@ from clemency.texting import MemoryBackend
 from intake import replies
 from intake.models import Draft, Reply, ReplyDocument
 from intake.services import draft_save_step, draft_start, draft_submit
+from tests.cases.conftest import complete_screening
 from tests.documents import pdf
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +292,7 @@ def test_a_way_to_be_reached_is_stored_encrypted_and_used_for_content_free_news(
     # News: staff go on with the case; the applicant gets one message on each channel.
     with django_capture_on_commit_callbacks(execute=True):
         workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+        complete_screening(case)
         workflow.case_accept(
             case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
         )
@@ -389,6 +391,7 @@ def test_news_goes_in_the_language_the_applicant_used(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
         reviewed = Case.objects.get(pk=case.pk)
+        complete_screening(case)
         workflow.case_accept(case=reviewed, actor=staff, expected_state=State.REVIEW)
     (news,) = [m for m in mail.outbox if m.to == [EMAIL]]
     assert news.subject == "هناك أخبار عن طلبك"
@@ -498,6 +501,7 @@ def test_using_the_contact_is_audited_and_a_refusal_names_no_address(
     monkeypatch.setattr("cases.tasks.EmailMessage", Refusing)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
+        complete_screening(case)
         workflow.case_accept(
             case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
         )
@@ -544,6 +548,7 @@ def test_what_is_sent_to_an_erased_case_is_deleted_unread(
         workflow.case_resume_review(case=case, actor=staff, expected_state=State.NEEDS_INFO)
     assert ApplicantMessage.objects.filter(case=case).exists() is False  # no stage change yet
     with django_capture_on_commit_callbacks(execute=True):
+        complete_screening(case)
         workflow.case_accept(
             case=Case.objects.get(pk=case.pk), actor=staff, expected_state=State.REVIEW
         )

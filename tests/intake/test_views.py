@@ -84,9 +84,13 @@ def test_errors_keep_what_was_typed_and_say_what_to_fix(client):
 
 def test_filing_for_someone_else_needs_their_consent(client):
     started(client)
-    response = client.post(step_url("filer"), {"who": "family", "relationship": "son"})
+    client.post(step_url("filer"), {"who": "family", "relationship": "son", "action": "next"})
+    page = client.get(step_url("consent")).text
+    assert "You are applying for someone else. They must know about it and agree." in page
+    assert "The person knows about this application and agrees to it." in page
+    response = client.post(step_url("consent"), {"understood": "on", "action": "next"})
     assert response.status_code == 200
-    assert "they must agree" in response.text
+    assert "Please tick this box to go on." in response.text
 
 
 def test_a_bad_a_number_is_refused_with_the_reason(client):
@@ -334,12 +338,12 @@ def test_the_custody_step_applies_only_to_people_held(client):
     response = client.post(step_url("contact"), at_home)
     assert response.headers["Location"] == step_url("immigration")
     assert client.get(step_url("custody")).headers["Location"] == step_url("immigration")
-    assert "Step 4 of 7" in client.get(step_url("immigration")).text
+    assert "Step 4 of 8" in client.get(step_url("immigration")).text
 
     held = VALID["contact"] | {"action": "next"}
     assert client.post(step_url("contact"), held).headers["Location"] == step_url("custody")
     page = client.get(step_url("custody"))
-    assert "Step 4 of 8" in page.text
+    assert "Step 4 of 9" in page.text
     assert f'href="{step_url("contact")}"' in page.text  # back goes to the step before
     client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
     assert "Orange County Jail" in client.get(reverse("intake:review")).text
