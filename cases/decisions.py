@@ -150,7 +150,9 @@ def may_apply_again(case: Case) -> bool:
     """Decided with something not granted, and not applied again yet."""
     if case.state != State.DECIDED or applied_again(case):
         return False
-    return case.outcomes.exclude(result__in=law.GRANTS).exists()
+    # A case decided before outcomes were kept per conviction has its summary only.
+    results = list(case.outcomes.values_list("result", flat=True)) or [case.outcome]
+    return any(result not in law.GRANTS for result in results)
 
 
 def applied_again(case: Case) -> bool:

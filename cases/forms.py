@@ -173,6 +173,7 @@ class DecideForm(ActionForm):
     sentence for each commutation, the conditions of a conditional pardon."""
 
     decided_on = date_field(_("Decided on"))
+    shows_personal_data = True  # each conviction's charge, decrypted: the page is audited
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

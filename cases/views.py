@@ -512,6 +512,8 @@ def _conflict_page(request, case, action) -> HttpResponse:
 def _action_page(
     request, case, action, form, *, conflict=False, still=True, status=200
 ) -> HttpResponse:
+    if getattr(form, "shows_personal_data", False):
+        record("case.viewed", actor=request.user, case_id=case.pk, data={"page": action.name})
     return render(
         request,
         "cases/action.html",

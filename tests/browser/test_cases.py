@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from cases.models import Case, CaseEvent, State
+from cases.models import Case, CaseEvent, Conviction, State
 from clemency.accounts.roles import Role
 from tests.browser.conftest import sign_in as sign_in_with_both_factors
 from tests.cases.conftest import make_case
@@ -40,7 +40,14 @@ def test_from_screening_to_decision_in_every_language(
 
 
 def _walk_the_pipeline(browser, live_server, context_args, assert_accessible, language):
-    case = make_case(State.INTAKE)
+    case = make_case(State.INTAKE, screened=False)
+    Conviction.objects.create(
+        case=case,
+        county="Queens",
+        charge="Petit larceny",
+        category="theft_fraud",
+        sentence_status="complete",
+    )
     case_url = f"{live_server.url}/cases/{case.pk}/"
 
     def sign_in(email: str) -> Page:
@@ -75,9 +82,13 @@ def _walk_the_pipeline(browser, live_server, context_args, assert_accessible, la
     staff.locator(f'table a[href="/cases/{case.pk}/"]').click()
     assert_accessible(staff)
     press(staff, "start-review")
-    staff.locator("#id_ny_conviction").check()
-    staff.locator("#id_sentence_complete").check()
-    staff.locator('form[action$="/screening/"] button').click()
+    staff.locator('a[href$="/screening/"]').click()
+    staff.locator('input[name="relief"][value="pardon"]').check()
+    staff.locator('input[name^="grounds_"][value="cimt"]').check()
+    staff.locator("form.stack button[type=submit]").click()
+    expect(staff.locator(".advice-could_help").first).to_be_visible()
+    assert_accessible(staff)
+    staff.goto(case_url)
     press(staff, "accept")
     assert_accessible(staff)
     staff.context.close()
@@ -133,7 +144,7 @@ def _walk_the_pipeline(browser, live_server, context_args, assert_accessible, la
     coordinator.locator("form.stack button[type=submit]").click()
     expect(coordinator.locator(".message.success")).to_be_visible()
     coordinator.locator('a[href$="/decide/"]').click()
-    coordinator.locator('input[name="outcome"][value="full_pardon"]').check()
+    coordinator.locator('input[name^="result_"][value="full_pardon"]').check()
     coordinator.locator("#id_decided_on").fill(TODAY)
     coordinator.locator("form.stack button[type=submit]").click()
     expect(coordinator.locator(".message.success")).to_be_visible()

@@ -20,7 +20,6 @@ def fill_step(page: Page, identifier: str) -> None:
     if identifier == "filer":
         choose(page, "who", "family")
         page.locator("#id_relationship").fill("sister")
-        page.locator("#id_consent").check()
     elif identifier == "applicant":
         page.locator("#id_legal_name").fill(f"{MARKER} Garcia")
         page.locator("#id_surname").fill("Garcia")
@@ -45,6 +44,9 @@ def fill_step(page: Page, identifier: str) -> None:
         page.locator("#id_text").fill(f"{MARKER} has lived in Brooklyn for 20 years.")
     elif identifier == "documents":
         upload_with_progress(page)
+    elif identifier == "consent":
+        page.locator("#id_understood").check()
+        page.locator("#id_agrees").check()
 
 
 PDF = pdf("certificate of disposition", lines=90_000)  # about 5 MB
@@ -126,7 +128,7 @@ def test_apply_save_resume_send_and_check(
     page.locator("#id_code").fill(code.lower().replace("-", " "))
     page.locator("form.stack button").click()
     expect(page).to_have_url(live_server.url + "/intake/contact/")
-    for identifier in ("contact", "immigration", "convictions", "story", "documents"):
+    for identifier in ("contact", "immigration", "convictions", "story", "documents", "consent"):
         fill_step(page, identifier)
         assert_accessible(page)
         submit(page)

@@ -89,7 +89,8 @@ def test_screening_guidance(relief, category, grounds, status, days, expected, c
     assert {(item.relief, item.verdict, item.rule.code) for item in advice} == expected
     assert any(citation in item.rule.source for item in advice)
     for item in advice:
-        assert item.text and item.rule.source  # every piece says why, and on what authority
+        assert item.text
+        assert item.rule.source
 
 
 def test_every_category_suggests_its_likely_grounds_until_the_screener_chooses():

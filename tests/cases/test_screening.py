@@ -187,13 +187,16 @@ def test_conviction_facts_are_edited_encrypted_and_audited_without_values(client
     assert (saved.statute, saved.sentence_days, saved.sealed) == ("PL 160.10-Marker", 1095, True)
     assert (saved.category, saved.county, saved.status) == ("violence", "Bronx", "complete")
     (event,) = events(case, "conviction_changed")
-    assert "statute" in event.data["fields"] and event.actor == attorney
+    assert "statute" in event.data["fields"]
+    assert event.actor == attorney
     audit = AuditEvent.objects.get(action="case.conviction_changed", case_id=case.pk)
-    assert "Marker" not in str(audit.data) and "1095" not in str(audit.data)
+    assert "Marker" not in str(audit.data)
+    assert "1095" not in str(audit.data)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statute, sentence_days FROM cases_conviction")
         for column in cursor.fetchone():
-            assert b"Marker" not in bytes(column) and b"1095" not in bytes(column)
+            assert b"Marker" not in bytes(column)
+            assert b"1095" not in bytes(column)
 
 
 def test_bad_conviction_facts_are_refused_keeping_what_was_typed(client_for):
@@ -376,7 +379,8 @@ def test_a_family_members_word_is_not_enough_to_file(client_for, coordinator, at
     bad = client.post(
         url("case-consent", case), {"consent-on": "2999-01-01", "consent-how": "call"}
     )
-    assert bad.status_code == 400 and "This date is in the future." in bad.text
+    assert bad.status_code == 400
+    assert "This date is in the future." in bad.text
     consent = {"consent-on": TODAY.isoformat(), "consent-how": "visit"}
     assert client.post(url("case-consent", case), consent).status_code == 302
     (event,) = events(case, "consent_recorded")
@@ -427,6 +431,8 @@ def test_a_decision_per_conviction_and_relief_with_the_conditional_warning(clien
     form = client.get(url("case-decide", case)).text
     assert form.count('type="radio"') == 2 * (4 + 3)  # pardon: 4 results, commutation: 3
     assert "A conditional pardon may not protect against deportation" in form
+    viewed = AuditEvent.objects.filter(action="case.viewed", case_id=case.pk)
+    assert viewed.filter(data__page="decide").exists()  # it names each conviction's charge
     data = {
         "expected_state": "submitted",
         "decided_on": TODAY.isoformat(),
@@ -437,7 +443,8 @@ def test_a_decision_per_conviction_and_relief_with_the_conditional_warning(clien
         f"result_{drugs.pk}_commutation": "commutation",
     }
     missing = client.post(url("case-decide", case), data)
-    assert missing.status_code == 400 and "Give the new sentence." in missing.text
+    assert missing.status_code == 400
+    assert "Give the new sentence." in missing.text
     data[f"sentence_{drugs.pk}"] = "364 days"
     assert client.post(url("case-decide", case), data).status_code == 302
     case.refresh_from_db()
@@ -457,7 +464,8 @@ def test_a_decision_per_conviction_and_relief_with_the_conditional_warning(clien
     assert "No new arrest for five years." in section
     # Any grant goes to immigration counsel; no full pardon, so nothing else follows.
     kinds = list(Deadline.objects.filter(case=case).values_list("kind", flat=True))
-    assert "counsel" in kinds and "motion" not in kinds
+    assert "counsel" in kinds
+    assert "motion" not in kinds
     assert "After the grant: follow-up" in page
 
 
