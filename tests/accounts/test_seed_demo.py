@@ -98,5 +98,16 @@ def test_seed_demo_creates_cases_in_every_state_for_both_attorneys(monkeypatch):
         assert all(case.assigned_attorney == attorney for case in visible)
     decided = Case.objects.get(state=State.DECIDED)
     assert decided.outcome
-    assert CaseEvent.objects.filter(case=decided).count() == 6
+    assert list(CaseEvent.objects.filter(case=decided).values_list("action", flat=True)) == [
+        "start_review",
+        "conviction_changed",
+        "screening_updated",
+        "accept",
+        "assign",
+        "request_review",
+        "consent_recorded",
+        "submit",
+        "decide",
+    ]
+    assert decided.outcomes.get().result == "conditional_pardon"
     assert Case.objects.filter(convictions__county="Queens").count() == Case.objects.count()

@@ -71,3 +71,34 @@ def test_switching_refuses_an_offsite_next(client, db):
 def test_unknown_language_is_ignored(client, db):
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     assert '<html lang="en"' in client.get("/").text
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_what_screening_and_consent_tell_people_is_translated(language):
+    """The texts a person reads about who sees a petition, where else to turn and what a
+    conditional pardon means are in their language, not left in English (ADR 0020)."""
+    from django.utils import translation
+
+    from cases import law
+    from clemency.common.status import REFERRAL_SENTENCES
+    from intake.forms import SENTENCE_ANSWERS, ConsentForm
+
+    english = [
+        *(str(sentence) for sentence in REFERRAL_SENTENCES.values()),
+        str(law.CONDITIONAL_WARNING),
+        *(str(label) for _code, label in SENTENCE_ANSWERS),
+        *(str(field.label) for field in ConsentForm().fields.values()),
+        *(str(label) for _code, label in law.Result.choices),
+        *(str(label) for _code, label in law.RemovalGround.choices),
+    ]
+    with translation.override(language):
+        translated = [
+            *(str(sentence) for sentence in REFERRAL_SENTENCES.values()),
+            str(law.CONDITIONAL_WARNING),
+            *(str(label) for _code, label in SENTENCE_ANSWERS),
+            *(str(field.label) for field in ConsentForm().fields.values()),
+            *(str(label) for _code, label in law.Result.choices),
+            *(str(label) for _code, label in law.RemovalGround.choices),
+        ]
+    untouched = [text for text, theirs in zip(english, translated, strict=True) if text == theirs]
+    assert untouched == []

@@ -111,7 +111,7 @@ class Command(BaseCommand):
         for language, where_now, immigration, state, attorney in DEMO_APPLICATIONS:
             draft, dek, _code = draft_start(language=language)
             answers = {
-                "filer": {"who": "family", "relationship": "sister", "consent": True},
+                "filer": {"who": "family", "relationship": "sister"},
                 "applicant": {
                     "legal_name": f"Demo Applicant {language.upper()}",
                     "surname": f"Applicant{language.upper()}",
@@ -132,12 +132,13 @@ class Command(BaseCommand):
                             "charge": "Demonstration charge",
                             "date": "2014-03-02",
                             "sentence": "Probation",
-                            "complete": True,
+                            "sentence_status": "finished",
                         }
                     ],
                     "outside_ny": False,
                 },
                 "story": {"text": "Demonstration data, not a real person."},
+                "consent": {"understood": True, "agrees": True},
             }
             for step, data in answers.items():
                 draft_save_step(draft=draft, dek=dek, step=step, data=data)
@@ -153,7 +154,7 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from cases import workflow
+        from cases import decisions, screening, workflow
         from cases.models import Document
         from cases.services import document_store
 
@@ -178,7 +179,10 @@ class Command(BaseCommand):
             "request_info": lambda: workflow.case_request_info(
                 case=case, actor=staff, expected_state="review", items=["disposition", "call"]
             ),
-            "accept": lambda: workflow.case_accept(case=case, actor=staff, expected_state="review"),
+            "accept": lambda: (
+                screen(),
+                workflow.case_accept(case=case, actor=staff, expected_state="review"),
+            ),
             "assign": lambda: workflow.case_assign(
                 case=case,
                 actor=coordinator,
@@ -191,6 +195,9 @@ class Command(BaseCommand):
                 workflow.case_request_review(case=case, actor=attorney, expected_state="drafting"),
             ),
             "submit": lambda: (
+                screening.case_record_consent(
+                    case=case, actor=coordinator, on=today, how="signed"
+                ),  # the sister confirmed; the person signed the consent form
                 upload(Document.Kind.FINAL_PETITION, "petition.pdf"),
                 upload(Document.Kind.FILING_PROOF, "filing-receipt.pdf"),
                 workflow.case_submit(
@@ -202,12 +209,15 @@ class Command(BaseCommand):
                     signed_off_on=today,
                 ),
             ),
-            "decide": lambda: workflow.case_decide(
+            "decide": lambda: decisions.case_decide(
                 case=case,
                 actor=coordinator,
                 expected_state="submitted",
-                outcome="conditional_pardon",
                 decided_on=today,
+                decisions=[
+                    decisions.Decision(str(conviction.pk), "pardon", "conditional_pardon")
+                    for conviction in case.convictions.all()
+                ],
             ),
             "close": lambda: workflow.case_close(
                 case=case,
@@ -215,7 +225,30 @@ class Command(BaseCommand):
                 expected_state="review",
                 closure_reason="ineligible",
                 reason="Demonstration: no New York conviction; referred to a legal aid office.",
+                referrals=["immigration_counsel", "other"],
             ),
         }
+
+        def screen() -> None:
+            """Staff give the demo conviction its facts and screen for a pardon."""
+            for conviction in case.convictions.all():
+                screening.case_save_conviction(
+                    case=case,
+                    actor=staff,
+                    conviction_id=conviction.pk,
+                    values={
+                        **{name: getattr(conviction, name) for name in screening.CONVICTION_FIELDS},
+                        "category": "theft_fraud",
+                        "statute": "PL 155.25",
+                        "sentence_status": "complete",
+                    },
+                )
+            screening.case_save_screening(
+                case=case,
+                actor=staff,
+                relief="pardon",
+                grounds={str(c.pk): ["cimt"] for c in case.convictions.all()},
+            )
+
         for step in path:
             steps[step]()
