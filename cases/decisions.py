@@ -12,16 +12,18 @@ from django.utils.translation import gettext as _
 from cases import deadlines, law, rules
 from cases.models import (
     Applicant,
+    BlindIndex,
     Case,
     CaseEvent,
     Conviction,
     ConvictionOutcome,
     Deadline,
     DeadlineSource,
+    Screening,
     State,
 )
-from cases.screening import immigration_answers, screening_of
-from cases.services import CaseError, CaseForbidden, case_create, case_set_identity_indexes
+from cases.screening import facts_of, immigration_facts, screening_of
+from cases.services import CaseError, CaseForbidden, _lock_live, case_create
 from cases.workflow import _event, _fire
 from clemency.audit.log import record
 
@@ -50,28 +52,25 @@ def case_decide(
     case's outcome is their summary (law.summary); a grant opens the follow-up deadlines."""
     if not rules.may(case, actor, "decide"):
         raise CaseForbidden(_("You may not do this on this case."))
-    convictions = {str(c.pk): c for c in Conviction.objects.filter(case=case)}
-    wanted = {(cid, relief) for cid in convictions for relief in reliefs_of(case)}
-    given = {(d.conviction_id, d.relief): d for d in decisions}
-    if set(given) != wanted:
-        raise CaseError(_("Give the result for every conviction."))
-    for decision in decisions:
-        if decision.result not in law.RESULTS_FOR[law.Relief(decision.relief)]:
-            raise CaseError(_("Please choose one of the options."))
-        if decision.result == law.Result.COMMUTATION and not decision.new_sentence.strip():
-            raise CaseError(_("Give the new sentence of each commuted conviction."))
-    results = [d.result for d in decisions]
-    outcome = law.summary(results)
-    facts = immigration_answers(case)
-    steps = law.follow_ups(
-        results,
-        law.ImmigrationFacts(
-            removal_case=facts.get("removal_pending") is True or facts.get("final_order") is True,
-            abroad=facts.get("deported_before") is True or facts.get("where_now") == "outside_us",
-            permanent_resident=facts.get("status") == "permanent_resident",
-        ),
-    )
     with transaction.atomic():
+        # Under the case's row lock (what saving the screening or a conviction takes too): the
+        # convictions and the relief read here are those the decision is recorded against.
+        _lock_live(case)
+        convictions = {str(c.pk): c for c in Conviction.objects.filter(case=case)}
+        if not convictions:
+            raise CaseError(_("Add the convictions first: the decision is recorded for each."))
+        wanted = {(cid, relief) for cid in convictions for relief in reliefs_of(case)}
+        given = {(d.conviction_id, d.relief): d for d in decisions}
+        if set(given) != wanted or len(given) != len(decisions):
+            raise CaseError(_("Give the result for every conviction."))
+        for decision in decisions:
+            if decision.result not in law.RESULTS_FOR[law.Relief(decision.relief)]:
+                raise CaseError(_("Please choose one of the options."))
+            if decision.result == law.Result.COMMUTATION and not decision.new_sentence.strip():
+                raise CaseError(_("Give the new sentence of each commuted conviction."))
+        results = [d.result for d in decisions]
+        outcome = law.summary(results)
+        steps = law.follow_ups(results, immigration_facts(case))
         event = _fire(
             case,
             actor,
@@ -123,9 +122,11 @@ def outcome_rows(case: Case) -> list[dict]:
 
 # --- Applying again -------------------------------------------------------------------------------
 
-# What stays true of a person and their record from one application to the next: who they are
-# and the facts of each conviction. Not carried over: the story and the application as sent,
-# notes, documents, screening and grounds, outcomes, deadlines, consent, the way to send news.
+# What stays true of a person and their record from one application to the next: who they are,
+# their immigration facts as screening recorded them, and the facts of each conviction (a
+# commuted sentence replaced by the new one, to check again). Not carried over: the story and
+# the application as sent, notes, documents, relief and grounds, outcomes, deadlines, consent,
+# the way to send news.
 CARRIED_CONVICTION_FIELDS = (
     "county",
     "court",
@@ -199,18 +200,26 @@ def case_apply_again(*, case: Case, actor) -> Case:
                 date_of_birth=old.date_of_birth,
                 a_number=old.a_number,
             )
-            surname = (old.legal_name or "").split(" ")[-1]
-            case_set_identity_indexes(
-                case=new,
-                a_number=old.a_number,
-                surname=surname or None,
-                date_of_birth=old.date_of_birth,
-            )
+        # The same person: the same possible-duplicate indexes (same key, same values).
+        BlindIndex.objects.bulk_create(
+            BlindIndex(case=new, kind=kind, value=value)
+            for kind, value in locked.blind_indexes.values_list("kind", "value")
+        )
+        # The immigration facts the rules read stay true; relief and grounds are screened afresh.
+        Screening.objects.create(case=new, answers={"facts": facts_of(locked)})
+        commuted = dict(
+            locked.outcomes.filter(result=law.Result.COMMUTATION).values_list("conviction_id", "id")
+        )
         for conviction in Conviction.objects.filter(case=locked):
             copy = Conviction(case=new)
             for name in CARRIED_CONVICTION_FIELDS:
                 setattr(copy, name, getattr(conviction, name))
             copy.sentence_complete = conviction.sentence_complete
+            if conviction.pk in commuted:  # the sentence is the new one: to be checked again
+                new_sentence = ConvictionOutcome.objects.get(pk=commuted[conviction.pk])
+                copy.sentence = new_sentence.new_sentence
+                copy.sentence_days = copy.sentence_status = copy.sentence_complete = None
+                copy.sentence_completed_on = None
             copy.save()
         deadlines.refresh_next_deadline(new)
         _event(new, actor, "applied_again", data={"previous": str(locked.pk)})

@@ -78,6 +78,8 @@ class RequestInfoForm(ActionForm):
         super().__init__(*args, **kwargs)
         # Only for a person deported before (or abroad): the warning, and its confirmation.
         self.warning = FINGERPRINT_WARNING if deported_before(self.case) else None
+        # The warning says what the application told of the person: the page is audited.
+        self.shows_personal_data = self.warning is not None
         if self.warning is None:
             del self.fields["fingerprint_risk_confirmed"]
 
@@ -172,7 +174,7 @@ class DecideForm(ActionForm):
     """The decision: a result for each conviction and each kind of relief sought; a new
     sentence for each commutation, the conditions of a conditional pardon."""
 
-    decided_on = date_field(_("Decided on"))
+    decided_on = date_field(_("Decided on"), required=True)
     shows_personal_data = True  # each conviction's charge, decrypted: the page is audited
 
     def __init__(self, *args, **kwargs):
@@ -223,13 +225,33 @@ class DecideForm(ActionForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.rows:
+            raise forms.ValidationError(
+                _("Add the convictions first: the decision is recorded for each.")
+            )
         decisions = []
         for conviction, names in self.rows:
+            results = {relief: cleaned.get(name) for name, relief in names}
+            sentence = cleaned.get(f"sentence_{conviction.pk}") or ""
+            conditions = cleaned.get(f"conditions_{conviction.pk}") or ""
+            if conditions and results.get(law.Relief.PARDON) == law.Result.FULL_PARDON:
+                self.add_error(
+                    f"conditions_{conviction.pk}",
+                    _(
+                        "A pardon with conditions is a conditional pardon: choose that, or "
+                        "clear the conditions."
+                    ),
+                )
+            commuted = results.get(law.Relief.COMMUTATION) == law.Result.COMMUTATION
+            if sentence and law.Relief.COMMUTATION in results and not commuted:
+                self.add_error(
+                    f"sentence_{conviction.pk}",
+                    _("A new sentence goes with a commutation: choose that, or clear it."),
+                )
             for name, relief in names:
                 result = cleaned.get(name)
                 if not result:
                     continue
-                sentence = cleaned.get(f"sentence_{conviction.pk}") or ""
                 if result == law.Result.COMMUTATION and not sentence:
                     self.add_error(f"sentence_{conviction.pk}", _("Give the new sentence."))
                 decisions.append(
@@ -238,9 +260,7 @@ class DecideForm(ActionForm):
                         relief=relief.value,
                         result=result,
                         new_sentence=sentence if result == law.Result.COMMUTATION else "",
-                        conditions=(cleaned.get(f"conditions_{conviction.pk}") or "")
-                        if result == law.Result.CONDITIONAL_PARDON
-                        else "",
+                        conditions=conditions if result == law.Result.CONDITIONAL_PARDON else "",
                     )
                 )
         # What the service takes: the date and the decisions (the per-field values stay bound).

@@ -422,9 +422,9 @@ def advise(facts: CaseFacts) -> Guidance:
             _advice(
                 Verdict.CHECK,
                 _(
-                    "The person was deported before. The pardon waiver covers grounds for "
-                    "deportation, not grounds of inadmissibility: to come back, a pardon may not "
-                    "be enough. Check with immigration counsel."
+                    "The person was deported before, or is outside the United States. The pardon "
+                    "waiver covers grounds for deportation, not grounds of inadmissibility: to "
+                    "come back, a pardon may not be enough. Check with immigration counsel."
                 ),
                 "inadmissibility",
             )

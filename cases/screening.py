@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import law, rules
-from cases.models import Case, CaseEvent, ConsentHow, Conviction, Screening
+from cases.models import Case, CaseEvent, ConsentHow, Conviction, Screening, State
 from cases.services import CaseError, CaseForbidden, _lock_live
 from cases.workflow import _event
 from clemency.audit.log import record
@@ -146,18 +146,32 @@ def screening_complete(case: Case) -> bool:
     return not screening_problems(case)
 
 
+SCREENING_STATES = {State.INTAKE, State.REVIEW, State.NEEDS_INFO}
+
+
 def case_save_screening(
-    *, case: Case, actor, relief: str, notes: str = "", grounds: dict[str, list[str]]
+    *,
+    case: Case,
+    actor,
+    relief: str,
+    notes: str = "",
+    grounds: dict[str, list[str]],
+    facts: dict[str, bool] | None = None,
 ) -> CaseEvent:
-    """The relief sought, the screener's notes and, for each conviction, the grounds for
-    deportation at stake. ``grounds`` maps conviction ids (as text) to law.RemovalGround codes;
-    "no ground" excludes the others."""
+    """The relief sought, the screener's notes, the person's immigration facts (FACTS) and,
+    for each conviction, the grounds for deportation at stake. ``grounds`` maps conviction ids
+    (as text) to law.RemovalGround codes; "no ground" excludes the others. Once the case is
+    accepted the relief is fixed: the petition and the decision follow it."""
     if not rules.may_screen(case, actor):
         raise _forbidden()
     if relief and relief not in law.Relief.values:
         raise CaseError(_("Please choose one of the options."))
     with transaction.atomic():
         _lock_live(case)
+        state = Case.objects.filter(pk=case.pk).values_list("state", flat=True).get()
+        before = screening_of(case)
+        if state not in SCREENING_STATES and relief != before.get("relief"):
+            raise CaseError(_("The relief sought is fixed once the case is accepted."))
         convictions = {str(c.pk): c for c in Conviction.objects.filter(case=case)}
         for conviction_id, codes in grounds.items():
             if conviction_id not in convictions:
@@ -174,7 +188,8 @@ def case_save_screening(
                 conviction.removal_grounds = codes or None
                 conviction.save()
         screening = Screening.objects.filter(case=case).first() or Screening(case=case)
-        screening.answers = {"relief": relief, "notes": (notes or "").strip()}
+        kept = facts_of(case) if facts is None else {n: bool(facts.get(n)) for n in FACTS}
+        screening.answers = {"relief": relief, "notes": (notes or "").strip(), "facts": kept}
         screening.save()
         complete = screening_complete(case)
         return _event(
@@ -192,11 +207,30 @@ def immigration_answers(case: Case) -> dict[str, Any]:
     return {**(answers.get("contact") or {}), **(answers.get("immigration") or {})}
 
 
+# The immigration facts the rules read, as screening records them (seeded from the application,
+# set by staff for a case without one, carried to a new application).
+FACTS = ("deported_or_abroad", "removal_case", "permanent_resident")
+
+
+def facts_of(case: Case) -> dict[str, bool]:
+    """The person's immigration facts: as screening recorded them, else from the application."""
+    saved = screening_of(case).get("facts")
+    if isinstance(saved, dict):
+        return {name: saved.get(name) is True for name in FACTS}
+    answers = immigration_answers(case)
+    deported = answers.get("deported_before") is True or answers.get("where_now") == "outside_us"
+    removal = answers.get("removal_pending") is True or answers.get("final_order") is True
+    return {
+        "deported_or_abroad": deported,
+        "removal_case": removal,
+        "permanent_resident": answers.get("status") == "permanent_resident",
+    }
+
+
 def deported_before(case: Case) -> bool:
     """Whether the person was deported before, or is outside the United States (then a
     fingerprint-based record request can reach immigration enforcement)."""
-    answers = immigration_answers(case)
-    return answers.get("deported_before") is True or answers.get("where_now") == "outside_us"
+    return facts_of(case)["deported_or_abroad"]
 
 
 def guidance_for(case: Case, convictions: list[Conviction]) -> law.Guidance:
@@ -211,6 +245,15 @@ def guidance_for(case: Case, convictions: list[Conviction]) -> law.Guidance:
             outside_ny=(answers.get("convictions") or {}).get("outside_ny") is True,
             deported_before=deported_before(case),
         )
+    )
+
+
+def immigration_facts(case: Case) -> law.ImmigrationFacts:
+    facts = facts_of(case)
+    return law.ImmigrationFacts(
+        removal_case=facts["removal_case"],
+        abroad=facts["deported_or_abroad"],
+        permanent_resident=facts["permanent_resident"],
     )
 
 
@@ -229,10 +272,12 @@ def case_record_consent(*, case: Case, actor, on: date, how: str) -> CaseEvent:
         locked = Case.objects.select_for_update().live().filter(pk=case.pk).first()
         if locked is None:
             raise CaseError(_("This case has been shredded."))
+        if locked.person_consent_on is not None:
+            raise CaseError(_("The person's own consent is recorded already."))
         locked.person_consent_on, locked.person_consent_how = on, how
         locked.save(update_fields=["person_consent_on", "person_consent_how", "updated_at"])
         case.person_consent_on, case.person_consent_how = on, how
-        return _event(case, actor, "consent_recorded", data={"how": how, "on": on.isoformat()})
+        return _event(case, actor, "consent_recorded", data={"how": how})
 
 
 def audit_guidance_read(case: Case, actor) -> None:

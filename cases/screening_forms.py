@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import law
 from cases.models import ConsentHow
+from cases.screening import FACTS
 from clemency.common.counties import NEW_YORK_COUNTIES
 from clemency.common.forms import TextField, date_field
 
@@ -115,6 +116,17 @@ class ScreeningForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+    deported_or_abroad = forms.BooleanField(
+        label=_("The person was deported before, or is outside the United States"),
+        required=False,
+    )
+    removal_case = forms.BooleanField(
+        label=_("A removal case is open in immigration court, or there is a final order"),
+        required=False,
+    )
+    permanent_resident = forms.BooleanField(
+        label=_("The person is a permanent resident (green card)"), required=False
+    )
     notes = TextField(
         label=_("Screening notes"),
         required=False,
@@ -152,9 +164,13 @@ class ScreeningForm(forms.Form):
             str(conviction.pk): self.cleaned_data.get(name) or [] for conviction, name in self.rows
         }
 
+    def facts(self) -> dict[str, bool]:
+        return {name: bool(self.cleaned_data.get(name)) for name in FACTS}
+
     @classmethod
-    def initial_for(cls, screening: dict, convictions) -> dict:
+    def initial_for(cls, screening: dict, convictions, *, facts: dict[str, bool]) -> dict:
         initial = {"relief": screening.get("relief", ""), "notes": screening.get("notes", "")}
+        initial |= facts
         for conviction in convictions:
             initial[f"grounds_{conviction.pk}"] = conviction.removal_grounds or []
         return initial

@@ -34,6 +34,7 @@ def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                     relief=form.cleaned_data["relief"],
                     notes=form.cleaned_data["notes"],
                     grounds=form.grounds(),
+                    facts=form.facts(),
                 )
             except CaseForbidden:
                 rules.require(False)
@@ -46,7 +47,7 @@ def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     else:
         form = screening_forms.ScreeningForm(
             initial=screening_forms.ScreeningForm.initial_for(
-                screening.screening_of(case), convictions
+                screening.screening_of(case), convictions, facts=screening.facts_of(case)
             ),
             convictions=convictions,
         )
@@ -63,6 +64,7 @@ def case_screening(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 for (conviction, name), advice in zip(form.rows, guidance.convictions, strict=True)
             ],
             "case_advice": guidance.case,
+            "facts_fields": [form[name] for name in screening.FACTS],
             "problems": screening.screening_problems(case, convictions),
         },
         status=status,
@@ -124,8 +126,8 @@ def case_consent(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         try:
             screening.case_record_consent(case=case, actor=request.user, **form.cleaned_data)
-        except CaseError as error:
-            form.add_error(None, str(error))
+        except CaseError as error:  # recorded already (its form is gone): said at the top
+            messages.error(request, str(error))
         else:
             messages.success(request, _("The person's consent is recorded."))
             return redirect("cases:case", case_id=case.pk)

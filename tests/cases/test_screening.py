@@ -24,7 +24,7 @@ from cases.services import CaseError, case_set_identity_indexes
 from clemency.audit.models import AuditEvent
 from intake.models import Draft
 from intake.services import draft_save_step, draft_start, draft_submit
-from tests.cases.conftest import make_case, screen
+from tests.cases.conftest import decision_data, make_case, screen
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -384,7 +384,13 @@ def test_a_family_members_word_is_not_enough_to_file(client_for, coordinator, at
     consent = {"consent-on": TODAY.isoformat(), "consent-how": "visit"}
     assert client.post(url("case-consent", case), consent).status_code == 302
     (event,) = events(case, "consent_recorded")
-    assert event.data == {"how": "visit", "on": TODAY.isoformat()}
+    assert event.data == {"how": "visit"}  # codes only; the date is on the case
+    again = client.post(
+        url("case-consent", case), {"consent-on": "2001-01-01", "consent-how": "call"}
+    )
+    assert again.status_code == 400
+    assert "recorded already" in again.text
+    assert Case.objects.get(pk=case.pk).person_consent_how == "visit"
     assert client.post(url("case-submit", case), data).status_code == 302
     assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
 
@@ -533,6 +539,9 @@ def test_apply_again_links_the_cases_and_copies_only_what_is_still_true(
     conviction.statute, conviction.sentence_days = "PL 155.25", 90
     conviction.save()
     workflow.case_add_note(case=case, actor=staff, text="Old note.")
+    case_set_identity_indexes(
+        case=case, a_number=old_number(case), surname="López Pérez", date_of_birth=TODAY
+    )
     decisions.case_decide(
         case=case,
         actor=coordinator,
@@ -566,21 +575,19 @@ def test_apply_again_links_the_cases_and_copies_only_what_is_still_true(
         conviction.category,
     )
     assert copy.removal_grounds is None  # screen afresh
-    assert not Screening.objects.filter(case=new).exists()
+    # The immigration facts carry over; relief and grounds are screened afresh.
+    (carried,) = Screening.objects.filter(case=new)
+    assert carried.answers == {"facts": screening.facts_of(case)}
+    assert screening.screening_problems(new)[0] == "Choose the relief sought."
     assert not Note.objects.filter(case=new).exists()
     assert not Document.objects.filter(case=new).exists()
     assert not ConvictionOutcome.objects.filter(case=new).exists()
     assert not Deadline.objects.filter(case=new).exists()
     assert (new.consent_by, new.person_consent_on, new.assigned_attorney_id) == ("", None, None)
-    indexes = set(new.blind_indexes.values_list("kind", "value"))
-    case_set_identity_indexes(
-        case=case,
-        a_number=old.a_number,
-        surname=old.legal_name.split()[-1],
-        date_of_birth=old.date_of_birth,
-    )
-    assert len(indexes) == 2
-    assert indexes == set(case.blind_indexes.values_list("kind", "value"))  # a possible duplicate
+    assert len(set(new.blind_indexes.values_list("kind", "value"))) == 2
+    assert set(new.blind_indexes.values_list("kind", "value")) == set(
+        case.blind_indexes.values_list("kind", "value")
+    )  # the same person: the same indexes, as the application computed them
     # Both cases say so, and link to each other.
     assert events(new, "applied_again")[0].data == {"previous": str(case.pk)}
     assert events(case, "applied_again")[0].data == {"next": str(new.pk)}
@@ -592,6 +599,10 @@ def test_apply_again_links_the_cases_and_copies_only_what_is_still_true(
     assert Case.objects.filter(previous_case=case).count() == 1
     # The attorney of the old case does not see the new one.
     assert client_for("attorney").get(url("case", new)).status_code == 404
+
+
+def old_number(case: Case) -> str:
+    return Applicant.objects.get(case=case).a_number
 
 
 def test_a_full_grant_cannot_be_applied_for_again(client_for, coordinator):
@@ -610,3 +621,118 @@ def test_a_full_grant_cannot_be_applied_for_again(client_for, coordinator):
     assert client.post(url("apply-again", case)).status_code == 400
     assert not Case.objects.filter(previous_case=case).exists()
     assert client_for("attorney").get(url("apply-again", case)).status_code in (403, 404)
+
+
+# --- What a second review found -------------------------------------------------------------------
+
+
+def test_a_decision_without_its_date_is_refused_not_a_crash(client_for):
+    case = make_case(State.SUBMITTED, ready=True)
+    data = decision_data(case, "denied", expected_state="submitted")
+    response = client_for("coordinator").post(url("case-decide", case), data)
+    assert response.status_code == 400
+    assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+
+
+def test_conditions_typed_with_a_full_pardon_are_not_lost_nor_called_unconditional(client_for):
+    case = make_case(State.SUBMITTED, ready=True)
+    conviction = case.convictions.get()
+    data = decision_data(
+        case,
+        "full_pardon",
+        expected_state="submitted",
+        decided_on=TODAY.isoformat(),
+        **{f"conditions_{conviction.pk}": "Must not leave the state."},
+    )
+    response = client_for("coordinator").post(url("case-decide", case), data)
+    assert response.status_code == 400
+    assert "A pardon with conditions is a conditional pardon" in response.text
+    assert "Must not leave the state." in response.text
+    assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+
+
+def test_the_relief_is_fixed_once_accepted(staff):
+    case = make_case(State.ACCEPTED)
+    conviction = case.convictions.get()
+    with pytest.raises(CaseError, match="fixed once the case is accepted"):
+        screening.case_save_screening(
+            case=case, actor=staff, relief="commutation", grounds={str(conviction.pk): ["cimt"]}
+        )
+    with pytest.raises(CaseError, match="fixed once the case is accepted"):
+        screening.case_save_screening(case=case, actor=staff, relief="", grounds={})
+    screening.case_save_screening(  # grounds can still be refined
+        case=case, actor=staff, relief="pardon", grounds={str(conviction.pk): ["cimt", "other"]}
+    )
+    assert Conviction.objects.get(pk=conviction.pk).removal_grounds == ["cimt", "other"]
+
+
+def test_a_case_without_convictions_cannot_be_decided(client_for, coordinator):
+    case = make_case(State.SUBMITTED, ready=True, screened=False)
+    with pytest.raises(CaseError, match="Add the convictions first"):
+        decisions.case_decide(
+            case=case,
+            actor=coordinator,
+            expected_state="submitted",
+            decided_on=TODAY,
+            decisions=[],
+        )
+    data = {"expected_state": "submitted", "decided_on": TODAY.isoformat()}
+    response = client_for("coordinator").post(url("case-decide", case), data)
+    assert response.status_code == 400
+    assert "Add the convictions first" in response.text
+    assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+
+
+def test_staff_record_that_a_person_was_deported_and_it_follows_the_person(
+    client_for, coordinator, staff
+):
+    case = make_case(State.REVIEW)  # made by staff: no application says it
+    conviction = case.convictions.get()
+    client = client_for("staff")
+    assert "fingerprint" not in client.get(url("case-request-info", case)).text
+    data = {
+        "relief": "pardon",
+        f"grounds_{conviction.pk}": ["cimt"],
+        "deported_or_abroad": "on",
+    }
+    assert client.post(url("case-screening", case), data).status_code == 302
+    assert "fingerprint-based record request" in client.get(url("case-request-info", case)).text
+    viewed = AuditEvent.objects.filter(action="case.viewed", case_id=case.pk)
+    assert viewed.filter(data__page="request_info").exists()  # the warning tells a fact
+    # Decided, denied, applied again: the new case still warns.
+    Case.objects.filter(pk=case.pk).update(state=State.SUBMITTED, filed_on=TODAY)
+    case.refresh_from_db()
+    decisions.case_decide(
+        case=case,
+        actor=coordinator,
+        expected_state="submitted",
+        decided_on=TODAY,
+        decisions=[decisions.Decision(str(conviction.pk), "pardon", "denied")],
+    )
+    new = decisions.case_apply_again(case=case, actor=staff)
+    assert screening.deported_before(Case.objects.get(pk=new.pk))
+    workflow.case_start_review(case=new, actor=staff, expected_state="intake")
+    with pytest.raises(CaseError, match="fingerprint"):
+        workflow.case_request_info(
+            case=new, actor=staff, expected_state="review", items=["rap_sheet"]
+        )
+
+
+def test_a_commuted_sentence_is_not_carried_as_the_old_one(coordinator, staff):
+    case = make_case(State.SUBMITTED, ready=True, screened=False)
+    conviction = screen(
+        case, relief="both", sentence="3 years", sentence_days=1095, sentence_status="parole"
+    )
+    decisions.case_decide(
+        case=case,
+        actor=coordinator,
+        expected_state="submitted",
+        decided_on=TODAY,
+        decisions=[
+            decisions.Decision(str(conviction.pk), "pardon", "denied"),
+            decisions.Decision(str(conviction.pk), "commutation", "commutation", "364 days"),
+        ],
+    )
+    new = decisions.case_apply_again(case=case, actor=staff)
+    copy = new.convictions.get()
+    assert (copy.sentence, copy.sentence_days, copy.status) == ("364 days", None, "")
