@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 
+from clemency.context_processors import hotline
 from clemency.security.storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class UnavailableMiddleware:
             type(exception).__name__,
             type(exception.__cause__).__name__,
         )
-        response = HttpResponse(get_template("503.html").render({"message": message}), status=503)
+        context = {"message": message, "hotline": hotline()}
+        response = HttpResponse(get_template("503.html").render(context), status=503)
         response.headers["Retry-After"] = str(self.RETRY_AFTER)
         return response

@@ -475,6 +475,11 @@ else:
     }
 # The staff site's address, for links in the messages it sends.
 SITE_URL = env_str("SITE_URL", STAFF_SITE_URL or "http://127.0.0.1:8000")
+# A person to call now, for someone detained or facing removal this week: shown on the landing,
+# confirmation and error pages of the public intake (hidden when empty). The number as people
+# dial it, and the hours as they read them.
+HOTLINE_NUMBER = env_str("HOTLINE_NUMBER", "" if PRODUCTION else "+1 212 555 0100")
+HOTLINE_HOURS = env_str("HOTLINE_HOURS", "" if PRODUCTION else "Monday to Friday, 9:00 to 17:00")
 # The public site's address, for "please check your status" messages to applicants.
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", SITE_URL)
 # Who "please check your status" messages come from: a lock screen shows the name.

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template.loader import get_template
 from django.urls import include, path, reverse
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
+
+from clemency.context_processors import hotline
 
 admin.site.site_header = admin.site.site_title = "Pardon Project"
 
@@ -40,3 +43,13 @@ if settings.SITE_ROLE != "intake":
         path("admin/", admin.site.urls),
         path("cases/", include("cases.urls")),
     ]
+
+
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    """The 500 page, with the number to call: rendered without the request (no database, no
+    session), as Django's own."""
+    page = get_template("500.html").render({"hotline": hotline()})
+    return HttpResponseServerError(page)
+
+
+handler500 = server_error

@@ -18,14 +18,27 @@ from clemency.common.counties import NEW_YORK_COUNTIES
 from clemency.common.forms import REQUIRED, PersonNameField, TextField, date_field
 from clemency.common.text import validate_person_name, validate_visible
 
+TOO_LONG = _(
+    "This is too long: at most %(limit_value)d characters, and it has %(show_value)d. "
+    "Please shorten it."
+)
+
 
 class StepForm(forms.Form):
     """Plain-language required message, and JSON-friendly cleaned data."""
 
     def __init__(self, *args, **kwargs) -> None:
+        # No colon after a label: they are questions, and Django's colon after an Arabic "؟"
+        # (which it does not know as a question mark) read "…؟:".
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.error_messages["required"] = REQUIRED
+            if getattr(field, "max_length", None):
+                # A browser cuts what is typed past maxlength without a word: the server says
+                # it instead, and what was typed is shown back whole.
+                field.widget.attrs.pop("maxlength", None)
+                field.error_messages["max_length"] = TOO_LONG
 
     def as_answers(self) -> dict:
         return {
@@ -133,12 +146,20 @@ class ContactForm(StepForm):
         ],
         widget=forms.RadioSelect,
     )
-    phone = TextField(label=_("Phone number"), required=False, max_length=40)
+    phone = TextField(
+        label=_("Phone number"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}
+        ),
+    )
     email = forms.EmailField(
         label=_("Email address"),
         required=False,
         validators=[validate_visible],
         error_messages={"invalid": _("Enter a valid email address.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
     )
     address = TextField(
         label=_("Postal address"),
@@ -229,6 +250,20 @@ class ImmigrationForm(StepForm):
     deported_to = TextField(
         label=_("If yes: the country the person was sent to"), required=False, max_length=100
     )
+
+    def _upcoming(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(
+                _("This date has passed. Give the next date, or leave it empty."), code="invalid"
+            )
+        return day
+
+    def clean_next_hearing(self) -> date | None:
+        return self._upcoming("next_hearing")
+
+    def clean_ice_check_in(self) -> date | None:
+        return self._upcoming("ice_check_in")
 
     def clean_deported_on(self) -> date | None:
         deported = self.cleaned_data.get("deported_on")

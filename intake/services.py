@@ -48,6 +48,18 @@ def draft_start(*, language: str) -> tuple[Draft, bytes, str]:
     return draft, dek, code
 
 
+def draft_new_code(*, draft: Draft, dek: bytes) -> str:
+    """A new resume code for an open draft this browser holds (its code page was reloaded, or
+    the code was lost): the old code stops working. Shown once, never stored."""
+    code = drafts.new_resume_code()
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
+        locked.locator = drafts.locator(code)
+        locked.code_wrapped_key = drafts.wrap_for_code(dek, code, draft_id=locked.pk)
+        locked.save(update_fields=["locator", "code_wrapped_key", "updated_at"])
+    return code
+
+
 def draft_resume(*, code: str, client: str) -> tuple[Draft, bytes] | None:
     """The open draft this code unlocks, with its key; None for a wrong, old or used code.
 

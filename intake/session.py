@@ -62,6 +62,20 @@ def recall(request: HttpRequest) -> tuple[Draft, bytes] | None:
     return draft, dek
 
 
+SENT_KEY = "intake_sent"
+
+
+def remember_sent(request: HttpRequest, reference: str) -> None:
+    """After sending: the reference, so that going back says the application was sent (not
+    "enter your code", which no longer works). The reference alone opens nothing."""
+    request.session[SENT_KEY] = reference
+
+
+def sent_reference(request: HttpRequest) -> str | None:
+    value = request.session.get(SENT_KEY)
+    return value if isinstance(value, str) else None
+
+
 def forget(request: HttpRequest, response: HttpResponse) -> None:
     request.session.pop(SESSION_KEY, None)
     response.delete_cookie(

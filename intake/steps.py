@@ -18,6 +18,7 @@ from django.forms import BoundField, DateField
 from django.http import HttpRequest, HttpResponse
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,6 +66,7 @@ class Step:
     """One page of the application, one form; its answers are kept under ``identifier``."""
 
     identifier: str
+    part_of: str | None = None  # a follow-up page of another step, counted as that step
     title: Promise
     form_class: type[forms.StepForm]
     template_name = "intake/step.html"
@@ -116,6 +118,7 @@ class CustodyStep(Step):
     identifier = "custody"
     title = gettext_lazy("Where the person is held")
     form_class = forms.CustodyForm
+    part_of = "contact"  # numbered with it: the count of steps never jumps
 
     def is_applicable(self, answers: Answers) -> bool:
         return (answers.get("contact") or {}).get("where_now") in forms.IN_CUSTODY
@@ -196,7 +199,8 @@ class ConvictionsStep(Step):
     def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
         return page.render(
             {
-                "convictions": convictions,
+                # Each as the review shows it: dates the reader's way, typed text isolated.
+                "convictions": [{**item, "line": _conviction_line(item)} for item in convictions],
                 "form": conviction,
                 "other": other,
                 "max_convictions": settings.MAX_CONVICTIONS,
@@ -248,20 +252,25 @@ class DocumentsStep(Step):
             with contextlib.suppress(ValueError):
                 page.remove_document(uuid.UUID(action.removeprefix("remove-")))
             return page.again()
+        # A file chosen and not added yet is added by "Save and continue" too: never dropped.
+        refusals = page.upload_refusals
+        uploads = request.FILES.getlist("file")
+        for refusal in refusals:
+            messages.error(request, refusal)
+        added = True
+        for upload in uploads:
+            refused = page.add_document(upload)
+            if refused:
+                messages.error(request, refused)
+                added = False
+            else:
+                messages.success(request, _("The file is added."))
         if action == "upload":
-            refusals = page.upload_refusals
-            for refusal in refusals:
-                messages.error(request, refusal)
-            uploads = request.FILES.getlist("file")
-            for upload in uploads:
-                refused = page.add_document(upload)
-                if refused:
-                    messages.error(request, refused)
-                else:
-                    messages.success(request, _("The file is added."))
             if not uploads and not refusals:
                 messages.error(request, _("Choose a file first."))
             return page.again()
+        if refusals or not added:
+            return page.again()  # the person sees why before going on
         page.save({"count": len(page.documents())})
         return page.done()
 
@@ -322,10 +331,12 @@ def applicable(answers: Answers) -> list[Step]:
 
 
 def position(step: Step, answers: Answers) -> tuple[int, int]:
-    """The step's number and the number of steps, counting only those that apply."""
-    order = applicable(answers)
-    number = order.index(step) + 1 if step in order else STEPS.index(step) + 1
-    return number, len(order)
+    """The step's number and the number of steps. A follow-up page (``part_of``) that applies
+    only to some people carries the number of the step it follows, so the count is the same
+    for everyone and never jumps ("Step 3 of 7", then "Step 4 of 8")."""
+    main = [item for item in STEPS if item.part_of is None]
+    counted = BY_IDENTIFIER[step.part_of] if step.part_of else step
+    return main.index(counted) + 1, len(main)
 
 
 def after(step: Step, answers: Answers) -> Step | None:
@@ -355,9 +366,23 @@ def without_inapplicable(answers: Answers) -> Answers:
 
 
 def _conviction_line(conviction: dict) -> str:
+    """One conviction as the applicant gave it: what for, where, when, the court, docket and
+    sentence. Each typed part is isolated (<bdi>), so that Arabic and English mixed in one line
+    keep their order; the line is safe HTML."""
     when = _local_date(conviction.get("date"))
-    parts = [conviction.get("charge"), conviction.get("county"), when]
-    return ", ".join(str(part) for part in parts if part)
+    finished = dict(forms.SENTENCE_ANSWERS).get(conviction.get("sentence_status") or "")
+    if finished is None and conviction.get("complete") is not None:  # an older draft's answer
+        finished = _("Yes") if conviction["complete"] else _("No")
+    parts = [
+        conviction.get("charge"),
+        conviction.get("county"),
+        when,
+        conviction.get("court"),
+        conviction.get("docket"),
+        conviction.get("sentence"),
+        finished,
+    ]
+    return format_html_join(", ", "<bdi>{}</bdi>", ((str(part),) for part in parts if part))
 
 
 def _local_date(value: str | None) -> str | None:

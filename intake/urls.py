@@ -9,6 +9,7 @@ urlpatterns = [
     path("intake/start/", views.start, name="start"),
     path("intake/resume/", views.resume, name="resume"),
     path("intake/review/", views.review, name="review"),
+    path("intake/sent/", views.sent, name="sent"),
     # Before the generic step pattern: a step that takes files needs its own view (the
     # encrypting upload handler is installed before the body is read).
     path(

@@ -36,9 +36,24 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
-    """GET explains; POST creates the draft and shows the resume code, once."""
+    """GET explains; POST creates the draft and shows the resume code, once.
+
+    A browser that already holds an open application (the code page reloaded, which sends the
+    form again) gets a new code for that application, not a second one; starting another needs
+    the "start a new one" button."""
+    held = session.recall(request)
     if request.method == "GET":
-        return render(request, "intake/start.html")
+        return render(request, "intake/start.html", {"held": held is not None})
+    if held is not None and not request.POST.get("another"):
+        try:  # a new code costs the slow hash too: counted as a start
+            throttle.start(client_address(request))
+        except throttle.Throttled as refused:
+            return _too_many(request, "intake/start.html", refused)
+        draft, dek = held
+        code = services.draft_new_code(draft=draft, dek=dek)
+        answers = services.draft_answers(draft=draft, dek=dek)
+        following = steps.first_unanswered(answers) or steps.STEPS[0]
+        return render(request, "intake/code.html", {"code": code, "next": following, "again": True})
     # "website" is a field people never see (a honeypot); robots fill it in.
     try:
         if request.POST.get("website"):
@@ -66,6 +81,8 @@ def with_open_draft(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         held = session.recall(request)
         if held is None:
+            if session.sent_reference(request):  # Back, after sending
+                return redirect("intake:sent")
             messages.info(request, _("To continue an application, enter its code."))
             return redirect("intake:resume")
         return view(request, *held, *args, **kwargs)
@@ -123,10 +140,18 @@ class StepPage:
         return render(self.request, self.step.template_name, context)
 
     def again(self) -> HttpResponse:
-        return redirect(*_address(self.step))
+        return self._go(redirect(*_address(self.step)))
 
     def done(self) -> HttpResponse:
-        return _next_page(self.request, self.step, self.answers)
+        return self._go(_next_page(self.request, self.step, self.answers))
+
+    def _go(self, response: HttpResponse) -> HttpResponse:
+        """An upload sent by the page's script (static/js/upload.js) is told where to go next
+        instead of being redirected: a redirect followed inside the script would show, and so
+        use up, the messages about the files before the page the person sees."""
+        if self.request.headers.get("X-Upload-Progress") and response.status_code == 302:
+            return HttpResponse(status=204, headers={"X-Location": response["Location"]})
+        return response
 
     @property
     def upload_refusals(self) -> list[str]:
@@ -224,6 +249,7 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
             {"reference": reference, "status_code": status_code},
         )
         session.forget(request, response)
+        session.remember_sent(request, reference)
         return response
     uploaded = services.draft_documents(draft=draft, dek=dek)
     files = [details.get("name") or "—" for _document, details in uploaded]
@@ -232,6 +258,16 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
         "intake/review.html",
         {"sections": answer_sections(answers, files=files), "missing": missing},
     )
+
+
+@login_not_required
+@require_safe
+def sent(request: HttpRequest) -> HttpResponse:
+    """Where going back after sending lands: the application went through."""
+    reference = session.sent_reference(request)
+    if reference is None:
+        return redirect("intake:resume")
+    return render(request, "intake/sent.html", {"reference": reference})
 
 
 @login_not_required

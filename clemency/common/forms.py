@@ -18,7 +18,8 @@ def date_field(label, *, required=False, help_text="") -> forms.DateField:
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
-            "invalid": _("Enter a date, for example 2024-05-17."),
+            # Not an example in one format: the date picker shows the reader's own.
+            "invalid": _("Enter the whole date: day, month and year."),
             "required": REQUIRED,
         },
     )

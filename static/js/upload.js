@@ -10,11 +10,18 @@
   form.addEventListener("submit", function (event) {
     var input = form.querySelector('input[type="file"]');
     if (!input || !input.files.length) return; // let the server say what is missing
+    // "Add this file" or "Save and continue" (which adds the chosen file first); "finish later"
+    // goes as a plain form.
+    var action = (event.submitter && event.submitter.value) || "upload";
+    if (action !== "upload" && action !== "next") return;
     event.preventDefault();
     var data = new FormData(form);
-    data.append("action", "upload");
+    data.append("action", action);
     var request = new XMLHttpRequest();
     request.open("POST", target);
+    // The server then answers where to go instead of redirecting, so that the messages about
+    // the files are still there for the page the person sees.
+    request.setRequestHeader("X-Upload-Progress", "1");
     bar.hidden = false;
     bar.value = 0;
     request.upload.addEventListener("progress", function (e) {
@@ -28,7 +35,7 @@
       status.textContent = "100%";
     });
     request.addEventListener("load", function () {
-      window.location.assign(request.responseURL || target);
+      window.location.assign(request.getResponseHeader("X-Location") || target);
     });
     request.addEventListener("error", function () {
       form.submit(); // fall back to the plain upload

@@ -68,7 +68,7 @@ def upload_with_progress(page: Page) -> None:
     page.locator("#id_file").set_input_files(
         {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    page.locator("form[data-upload] button").click()
+    page.locator('form[data-upload] button[value="upload"]').click()
     progress = page.locator("progress")
     expect(progress).to_be_visible()
     seen = 0

@@ -228,7 +228,7 @@ def test_staff_see_the_decrypted_case(client_for):
     assert '<dt>Country of birth</dt><dd dir="auto">Peru</dd>' in text
     assert '<dt>Date of birth</dt><dd dir="auto">May 17, 1990</dd>' in text
     assert '<dt>How can we contact you safely?</dt><dd dir="auto">Phone call</dd>' in text
-    assert '<dt>Phone number</dt><dd dir="auto">+1 718 555 0199</dd>' in text
+    assert '<dt>Phone number</dt><dd dir="ltr">+1 718 555 0199</dd>' in text
     assert '<dt>Does the person need an interpreter?</dt><dd dir="auto">Yes</dd>' in text
 
 

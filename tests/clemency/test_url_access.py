@@ -12,6 +12,7 @@ PUBLIC = {
     "intake:start",
     "intake:resume",
     "intake:review",
+    "intake:sent",
     "intake:step",
     "intake:documents",
     "intake:status",

@@ -1,0 +1,288 @@
+"""What a family member filing on a phone met in the intake, item by item (each test failed
+before its fix)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from intake.models import Draft, DraftDocument
+from tests.documents import pdf
+from tests.intake.test_views import VALID, started, step_url
+
+pytestmark = pytest.mark.django_db
+
+
+def fill_until(client, last: str) -> None:
+    for identifier, data in VALID.items():
+        if identifier == last:
+            return
+        if identifier == "convictions":
+            client.post(step_url(identifier), data | {"action": "add"})
+            data = {"outside_ny": "no"}
+        client.post(step_url(identifier), data | {"action": "next"})
+
+
+# --- 2. A file chosen but not "added" is not dropped by "Save and continue" -----------------------
+
+
+def test_save_and_continue_adds_the_chosen_file_first(client):
+    started(client)
+    fill_until(client, "documents")
+    chosen = SimpleUploadedFile("certificate.pdf", pdf("certificate"))
+    response = client.post(step_url("documents"), {"file": chosen, "action": "next"})
+    assert response.status_code == 302
+    assert response.url == step_url("consent")
+    assert DraftDocument.objects.count() == 1
+    page = client.get(response.url).text
+    assert "The file is added." in page
+
+
+def test_a_refused_file_on_save_and_continue_stays_on_the_page_saying_why(client):
+    started(client)
+    fill_until(client, "documents")
+    program = SimpleUploadedFile("photo.pdf", b"MZ\x90\x00 not a document")
+    response = client.post(step_url("documents"), {"file": program, "action": "next"})
+    assert response.status_code == 302
+    assert response.url == step_url("documents")
+    assert "This file type is not accepted" in client.get(response.url).text
+    assert not DraftDocument.objects.exists()
+
+
+# --- 1. The background upload keeps its message for the page the person sees --------------------
+
+
+def test_a_background_upload_is_told_where_to_go_and_keeps_its_message(client):
+    started(client)
+    fill_until(client, "documents")
+    refused = SimpleUploadedFile("photo.pdf", b"MZ\x90\x00 not a document")
+    response = client.post(
+        step_url("documents"),
+        {"file": refused, "action": "upload"},
+        headers={"X-Upload-Progress": "1"},
+    )
+    assert response.status_code == 204
+    assert response.headers["X-Location"] == step_url("documents")
+    assert "This file type is not accepted" in client.get(step_url("documents")).text
+    added = SimpleUploadedFile("certificate.pdf", pdf("certificate"))
+    response = client.post(
+        step_url("documents"),
+        {"file": added, "action": "upload"},
+        headers={"X-Upload-Progress": "1"},
+    )
+    assert response.status_code == 204
+    assert "The file is added." in client.get(step_url("documents")).text
+    assert Draft.objects.get().documents.count() == 1
+
+
+def test_the_documents_page_is_one_form_for_files_and_going_on(client):
+    started(client)
+    fill_until(client, "documents")
+    page = client.get(step_url("documents")).text
+    form = page[page.index("data-upload") : page.index("</form>", page.index("data-upload"))]
+    assert 'name="file"' in form
+    assert 'value="next"' in form  # "Save and continue" sends the chosen file with it
+    assert reverse("intake:step", kwargs={"identifier": "documents"}) in page
+
+
+# --- 7. Reloading the code page gives the same application a new code, not a second one --------
+
+
+def test_reloading_the_code_page_keeps_one_application_and_the_new_code_opens_it(client):
+    from django.test import Client
+
+    first = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    reloaded = client.post(reverse("intake:start"), {})  # the browser sends the form again
+    assert reloaded.status_code == 200
+    assert "this is a new code for the same application" in reloaded.text
+    assert Draft.objects.count() == 1
+    import re
+
+    second = re.search(r'<p class="code"[^>]*>([^<]+)</p>', reloaded.text).group(1).strip()
+    assert second != first
+    assert f'href="{step_url("applicant")}"' in reloaded.text  # on from where it was
+    other = Client()
+    assert other.post(reverse("intake:resume"), {"code": first}).status_code == 400
+    opened = other.post(reverse("intake:resume"), {"code": second})
+    assert opened.url == step_url("applicant")  # the filer step answered before is there
+
+
+def test_starting_another_application_is_a_choice(client):
+    started(client)
+    page = client.get(reverse("intake:start")).text
+    assert "An application is already open on this phone." in page
+    assert 'name="another"' in page
+    client.post(reverse("intake:start"), {"another": "1"})
+    assert Draft.objects.count() == 2
+
+
+# --- 8. Back after sending says the application went through ------------------------------------
+
+
+def test_back_after_sending_says_it_was_sent(client, django_capture_on_commit_callbacks):
+    started(client)
+    fill_until(client, "__end__")
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = client.post(reverse("intake:review"))
+    assert sent.status_code == 200
+    reference = Draft.objects.get().reference
+    for back in (reverse("intake:review"), step_url("consent"), step_url("documents")):
+        response = client.get(back, follow=True)
+        assert response.redirect_chain[-1][0] == reverse("intake:sent")
+        assert "Your application is sent" in response.text
+        assert reference in response.text
+        assert "To continue an application, enter its code." not in response.text
+
+
+# --- 11. Dates: no past "next" date, no ISO example, the same dates everywhere, the whole line ---
+
+
+def test_a_next_hearing_or_check_in_in_the_past_is_refused(client):
+    started(client)
+    fill_until(client, "immigration")
+    data = VALID["immigration"] | {"next_hearing": "2020-01-10", "ice_check_in": "2020-02-01"}
+    response = client.post(step_url("immigration"), data | {"action": "next"})
+    assert response.status_code == 200
+    assert response.text.count("This date has passed. Give the next date, or leave it empty.") >= 2
+    assert 'value="A-123-456-789"' in response.text  # nothing typed is lost
+
+
+def test_a_date_error_gives_no_example_in_a_format_the_picker_does_not_show(client):
+    started(client)
+    fill_until(client, "applicant")
+    data = VALID["applicant"] | {"date_of_birth": "17/05/1990", "action": "next"}
+    response = client.post(step_url("applicant"), data)
+    assert "Enter the whole date: day, month and year." in response.text
+    assert "2024-05-17" not in response.text
+
+
+@pytest.mark.parametrize(("language", "written"), [("en", "March 2, 2014"), ("es", "2 de marzo")])
+def test_the_conviction_list_and_review_show_the_whole_conviction_the_readers_way(
+    client, language, written
+):
+    client.cookies["django_language"] = language
+    started(client)
+    fill_until(client, "convictions")
+    conviction = {
+        "conviction-county": "Queens",
+        "conviction-charge": "Petit larceny",
+        "conviction-date": "2014-03-02",
+        "conviction-court": "Queens Criminal Court",
+        "conviction-docket": "2014QN012345",
+        "conviction-sentence": "Probation, 3 years",
+        "conviction-sentence_status": "supervision",
+        "action": "add",
+    }
+    client.post(step_url("convictions"), conviction)
+    listed = client.get(step_url("convictions")).text
+    assert written in listed
+    assert "2014-03-02" not in listed
+    client.post(step_url("convictions"), {"outside_ny": "no", "action": "next"})
+    for identifier in ("story", "documents", "consent"):
+        client.post(step_url(identifier), VALID[identifier] | {"action": "next"})
+    review = client.get(reverse("intake:review")).text
+    for part in (written, "Queens Criminal Court", "2014QN012345", "Probation, 3 years"):
+        assert part in review
+    assert "<bdi>Petit larceny</bdi>" in review  # typed text isolated from the page's direction
+
+
+# --- 12. Phones: a number keyboard, no silent cut, a count that does not jump ---------------------
+
+
+def test_the_phone_field_opens_a_number_keyboard_and_keeps_its_order(client):
+    started(client)
+    page = client.get(step_url("contact")).text
+    import re
+
+    phone = re.search(r'<input[^>]*name="phone"[^>]*>', page).group(0)
+    assert 'type="tel"' in phone
+    assert 'inputmode="tel"' in phone
+    assert 'dir="ltr"' in phone
+
+
+def test_a_long_name_is_refused_with_a_word_not_cut(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    page = client.get(step_url("applicant")).text
+    assert 'maxlength="200"' not in page
+    long_name = "Maria " + "Lopez-Garcia " * 20
+    data = VALID["applicant"] | {"legal_name": long_name, "action": "next"}
+    response = client.post(step_url("applicant"), data)
+    assert response.status_code == 200
+    assert "This is too long: at most 200 characters" in response.text
+    assert long_name.strip() in response.text  # shown back whole, to shorten
+
+
+def test_the_step_count_is_the_same_for_people_held_and_at_home(client):
+    started(client)
+    fill_until(client, "contact")
+    at_home = client.post(
+        step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"}
+    )
+    assert "Step 4 of 8" in client.get(at_home.url).text
+    held = client.post(step_url("contact"), VALID["contact"] | {"action": "next"})
+    assert held.url == step_url("custody")
+    assert "Step 3 of 8" in client.get(step_url("custody")).text
+    client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    assert "Step 4 of 8" in client.get(step_url("immigration")).text
+
+
+def test_reloading_the_code_page_is_counted_as_a_start(client, settings):
+    settings.INTAKE_START_LIMIT = 2
+    started(client)
+    assert client.post(reverse("intake:start"), {}).status_code == 200
+    refused = client.post(reverse("intake:start"), {})
+    assert refused.status_code == 429  # each new code costs the slow hash
+    assert Draft.objects.count() == 1
+
+
+# --- 13. A person to call: the hotline on the landing, confirmation and error pages -------------
+
+
+HOTLINE = {"HOTLINE_NUMBER": "+1 (718) 555-0142", "HOTLINE_HOURS": "Mon-Fri 9-17"}
+
+
+def _shows_hotline(text: str) -> bool:
+    return 'href="tel:+17185550142"' in text and "+1 (718) 555-0142" in text
+
+
+def test_the_hotline_is_on_the_landing_confirmation_and_sent_pages(
+    client, settings, django_capture_on_commit_callbacks
+):
+    for name, value in HOTLINE.items():
+        setattr(settings, name, value)
+    landing = client.get(reverse("intake:landing")).text
+    assert _shows_hotline(landing)
+    assert "Detained, or facing deportation this week?" in landing
+    assert "Mon-Fri 9-17" in landing
+    started(client)
+    fill_until(client, "__end__")
+    with django_capture_on_commit_callbacks(execute=False):
+        confirmation = client.post(reverse("intake:review")).text
+    assert _shows_hotline(confirmation)
+    assert _shows_hotline(client.get(reverse("intake:sent")).text)
+
+
+def test_the_hotline_is_on_every_error_page_of_the_intake(client, settings, rf):
+    from django.test import Client
+
+    from clemency.urls import server_error
+
+    for name, value in HOTLINE.items():
+        setattr(settings, name, value)
+    settings.INTAKE_START_LIMIT = 0
+    assert _shows_hotline(client.get("/intake/no-such-step/").text)  # 404
+    refused = Client().post(reverse("intake:start"))
+    assert refused.status_code == 429
+    assert _shows_hotline(refused.text)
+    csrf = Client(enforce_csrf_checks=True).post(reverse("intake:resume"), {"code": "x"})
+    assert csrf.status_code == 403
+    assert _shows_hotline(csrf.text)
+    crashed = server_error(rf.get("/"))
+    assert crashed.status_code == 500
+    assert _shows_hotline(crashed.content.decode())
+
+
+def test_no_hotline_is_shown_when_none_is_set(client, settings):
+    settings.HOTLINE_NUMBER = ""
+    assert 'href="tel:' not in client.get(reverse("intake:landing")).text
