@@ -68,7 +68,8 @@ def expected_status(persona: str, name: str) -> int:
 
 @pytest.fixture
 def drafting(attorney):
-    case = make_case(State.DRAFTING, attorney=attorney)
+    # The person's own consent still to be taken: recording it is one of the URLs walked.
+    case = make_case(State.DRAFTING, attorney=attorney, consented=False)
     document = document_store(
         case=case,
         actor=None,
