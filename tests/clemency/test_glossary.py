@@ -38,7 +38,8 @@ def problems(language: str) -> list[str]:
                 continue
             for text in translations(entry):
                 if not any(word.search(text) for word in use):
-                    found.append(f"{term}: not {rule[language]['use']}: {entry.msgid!r} -> {text!r}")
+                    wanted = rule[language]["use"]
+                    found.append(f"{term}: not {wanted}: {entry.msgid!r} -> {text!r}")
                 for word in avoid:
                     if word.search(text):
                         found.append(f"{term}: uses {word.pattern!r}: {entry.msgid!r} -> {text!r}")
