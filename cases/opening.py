@@ -130,7 +130,9 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
             case_add_conviction(
                 case=case,
                 actor=None,
-                county=str(item.get("county") or "")[:40],
+                county=""
+                if item.get("county") == "unknown"
+                else str(item.get("county") or "")[:40],
                 court=str(item.get("court") or "")[:200],
                 sentence_complete=_sentence_complete(item),
                 sentence_status=SENTENCE_STATUS.get(item.get("sentence_status")),

@@ -18,5 +18,7 @@ def answer_sections(answers: dict, *, files: list[str] | None = None) -> list[di
     for step in steps.applicable(answers):
         rows = step.summary(answers, files=files)
         if rows is not None:
-            sections.append({"step": step, "answered": step.identifier in answers, "rows": rows})
+            sections.append(
+                {"step": step, "answered": steps.answered(answers, step.identifier), "rows": rows}
+            )
     return sections

@@ -46,9 +46,23 @@ class StepForm(forms.Form):
             for name, value in self.cleaned_data.items()
         }
 
+    def as_partial(self) -> dict:
+        """What was typed in a form that is not complete: valid answers as values, the others
+        as typed, so that nothing is lost when the person comes back."""
+        kept = {}
+        for name, field in self.fields.items():
+            if name in getattr(self, "cleaned_data", {}) and name not in self.errors:
+                value = self.cleaned_data[name]
+                kept[name] = value.isoformat() if isinstance(value, date) else value
+            else:
+                raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+                if raw not in (None, "", []):
+                    kept[name] = raw
+        return {**kept, "_partial": True}
+
     @classmethod
     def initial_from(cls, answers: dict | None) -> dict:
-        return dict(answers or {})
+        return {key: value for key, value in (answers or {}).items() if key != "_partial"}
 
 
 def _yes_no(label, help_text="") -> forms.TypedChoiceField:
@@ -295,6 +309,7 @@ class StoryForm(StepForm):
     )
 
 
+UNKNOWN_COUNTY = "unknown"  # cases/opening.py keeps no county for it: staff find it out
 # cases/opening.py reads these codes.
 SENTENCE_ANSWERS = [
     ("finished", _("Yes, it is finished")),
@@ -309,7 +324,11 @@ class ConvictionForm(StepForm):
 
     county = forms.ChoiceField(
         label=_("County"),
-        choices=[("", _("Choose the county")), *((c, c) for c in NEW_YORK_COUNTIES)],
+        choices=[
+            ("", _("Choose the county")),
+            *((c, c) for c in NEW_YORK_COUNTIES),
+            (UNKNOWN_COUNTY, _("I do not know the county")),
+        ],
     )
     charge = TextField(
         label=_("What was the conviction for?"),

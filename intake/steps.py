@@ -26,6 +26,14 @@ from intake import forms
 
 Answers = dict[str, Any]
 Row = tuple[str, str]  # a question and its answer, as the reader reads them
+# Marks a step saved with "finish later" before all its questions were answered: what was typed
+# is kept (valid answers as values, the rest as typed), and the step still waits to be done.
+PARTIAL = "_partial"
+
+
+def answered(answers: Answers, identifier: str) -> bool:
+    saved = answers.get(identifier)
+    return saved is not None and not (isinstance(saved, dict) and saved.get(PARTIAL))
 
 
 class Page(Protocol):
@@ -88,6 +96,10 @@ class Step:
             form = form_class(page.request.POST)
             if form.is_valid():
                 page.save(form.as_answers())
+                return page.done()
+            if page.request.POST.get("action") == "later":
+                # "Answer what you know": what is typed is kept, and the step waits.
+                page.save(form.as_partial())
                 return page.done()
         else:
             form = form_class(initial=form_class.initial_from(page.answers.get(self.identifier)))
@@ -306,6 +318,9 @@ class ConsentStep(Step):
             if form.is_valid():
                 page.save(form.as_answers())
                 return page.done()
+            if page.request.POST.get("action") == "later":
+                page.save(form.as_partial())
+                return page.done()
         else:
             initial = self.form_class.initial_from(page.answers.get(self.identifier))
             form = self.form_class(initial=initial, for_someone=for_someone)
@@ -350,7 +365,9 @@ def before(step: Step, answers: Answers) -> Step | None:
 
 
 def first_unanswered(answers: Answers) -> Step | None:
-    return next((step for step in applicable(answers) if step.identifier not in answers), None)
+    return next(
+        (step for step in applicable(answers) if not answered(answers, step.identifier)), None
+    )
 
 
 def without_inapplicable(answers: Answers) -> Answers:
@@ -373,9 +390,12 @@ def _conviction_line(conviction: dict) -> str:
     finished = dict(forms.SENTENCE_ANSWERS).get(conviction.get("sentence_status") or "")
     if finished is None and conviction.get("complete") is not None:  # an older draft's answer
         finished = _("Yes") if conviction["complete"] else _("No")
+    county = conviction.get("county")
+    if county == forms.UNKNOWN_COUNTY:
+        county = _("I do not know the county")
     parts = [
         conviction.get("charge"),
-        conviction.get("county"),
+        county,
         when,
         conviction.get("court"),
         conviction.get("docket"),

@@ -286,3 +286,46 @@ def test_the_hotline_is_on_every_error_page_of_the_intake(client, settings, rf):
 def test_no_hotline_is_shown_when_none_is_set(client, settings):
     settings.HOTLINE_NUMBER = ""
     assert 'href="tel:' not in client.get(reverse("intake:landing")).text
+
+
+# --- 3. "Save and finish later" keeps what is known; a county can be unknown ---------------------
+
+
+def test_finish_later_keeps_what_was_typed_even_with_questions_left(client):
+    from django.test import Client
+
+    code = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    typed = {"legal_name": "Maria Lopez", "date_of_birth": "31/02/1990", "action": "later"}
+    later = client.post(step_url("applicant"), typed)
+    assert later.status_code == 200
+    assert "later" in later.templates[0].name
+    other = Client()
+    resumed = other.post(reverse("intake:resume"), {"code": code})
+    assert resumed.url == step_url("applicant")  # still to be finished
+    page = other.get(step_url("applicant")).text
+    assert 'value="Maria Lopez"' in page
+    assert 'value="31/02/1990"' in page  # kept as typed, to correct
+    review = other.get(reverse("intake:review")).text
+    assert "Some steps are not answered yet." in review
+
+
+def test_a_conviction_whose_county_is_not_known(client, django_capture_on_commit_callbacks):
+    from cases.models import Case
+
+    started(client)
+    fill_until(client, "convictions")
+    conviction = {
+        "conviction-county": "unknown",
+        "conviction-charge": "Assault",
+        "action": "add",
+    }
+    assert client.post(step_url("convictions"), conviction).status_code == 302
+    assert "I do not know the county" in client.get(step_url("convictions")).text
+    client.post(step_url("convictions"), {"outside_ny": "no", "action": "next"})
+    for identifier in ("story", "documents", "consent"):
+        client.post(step_url(identifier), VALID[identifier] | {"action": "next"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("intake:review"))
+    case = Case.objects.get()
+    assert [c.county for c in case.convictions.all()] == [""]  # staff find it out
