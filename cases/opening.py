@@ -92,7 +92,9 @@ def case_open_submission(*, draft_id: UUID) -> Case | None:
         case.urgency_basis, case.urgency_basis_reason = basis.urgency, basis.reason
         case.urgency = case.urgency_computed = basis.urgency  # until its deadlines are in
         case.urgency_reason = basis.reason
-        case.language = draft.language
+        # The person's own language where it is one of ours, else the one the form was filled in.
+        preferred = (answers.get("applicant") or {}).get("language")
+        case.language = preferred if preferred in dict(settings.LANGUAGES) else draft.language
         case.consent_by = consent_from_answers(answers)
         if case.consent_by == ConsentBy.PERSON:  # the person agreed, themselves
             case.person_consent_on = timezone.localdate(draft.submitted_at)

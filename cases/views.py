@@ -421,6 +421,7 @@ def _case_page(
             "applicant": applicant,
             "sections": answer_sections(applicant.answers or {}) if applicant else [],
             "convictions": convictions,
+            **_person_language(case, applicant),
             "screening_relief": dict(law.Relief.choices).get(
                 screening.screening_of(case).get("relief") or "", ""
             ),
@@ -457,6 +458,17 @@ def _case_page(
         },
         status=status,
     )
+
+
+def _person_language(case: Case, applicant) -> dict:
+    """The language the person prefers (one the application names, even beyond our six), and
+    whether they need an interpreter; else the case's language."""
+    person = ((applicant.answers if applicant else None) or {}).get("applicant") or {}
+    if person.get("language") == "other" and person.get("other_language"):
+        name = person["other_language"]
+    else:
+        name = case.language_name
+    return {"person_language": name, "interpreter": person.get("interpreter") is True}
 
 
 def _linked_cases(case: Case, user) -> dict:

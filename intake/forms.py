@@ -11,6 +11,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clemency import texting
@@ -78,6 +79,9 @@ def _yes_no(label, help_text="") -> forms.TypedChoiceField:
 
 
 class FilerForm(StepForm):
+    """Who fills in the form; someone filing for another person gives their own name, so that
+    the team knows whom to ask for when they call."""
+
     who = forms.ChoiceField(
         label=_("Who is filling in this application?"),
         choices=[
@@ -88,12 +92,28 @@ class FilerForm(StepForm):
         ],
         widget=forms.RadioSelect,
     )
+    filer_name = PersonNameField(
+        label=_("Your name"),
+        help_text=_(
+            "If you fill this in for someone else. Our team will ask for you by this name."
+        ),
+        required=False,
+        max_length=200,
+    )
     relationship = TextField(
         label=_("How do you know the person?"),
         help_text=_("For example: his sister, her lawyer, a community group."),
         required=False,
         max_length=200,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("who") not in (None, "applicant") and not cleaned.get("filer_name"):
+            self.add_error(
+                "filer_name", _("Please give your name, so that we know whom to ask for.")
+            )
+        return cleaned
 
 
 class ApplicantForm(StepForm):
@@ -116,7 +136,24 @@ class ApplicantForm(StepForm):
         label=_("Which language does the person prefer?"),
         choices=[*settings.LANGUAGES, ("other", _("Another language"))],
     )
+    other_language = TextField(
+        label=_("If another language: which one?"),
+        help_text=_("For example: Mam, K'iche', Wolof, Fula, Punjabi, Mandarin."),
+        required=False,
+        max_length=100,
+    )
     interpreter = _yes_no(_("Does the person need an interpreter?"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The form's own language is the likeliest answer, not English.
+        self.fields["language"].initial = get_language()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("language") == "other" and not cleaned.get("other_language"):
+            self.add_error("other_language", _("Please say which language."))
+        return cleaned
 
     def clean_other_names(self) -> list[str]:
         text = unicodedata.normalize("NFC", self.cleaned_data.get("other_names") or "")

@@ -20,6 +20,7 @@ def fill_step(page: Page, identifier: str) -> None:
     if identifier == "filer":
         choose(page, "who", "family")
         page.locator("#id_relationship").fill("sister")
+        page.locator("#id_filer_name").fill("Ana Garcia")
     elif identifier == "applicant":
         page.locator("#id_legal_name").fill(f"{MARKER} Garcia")
         page.locator("#id_surname").fill("Garcia")

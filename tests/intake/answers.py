@@ -3,7 +3,7 @@
 MARKER = "-".join(["Marker", "Maria", "Lopez"])
 
 VALID = {
-    "filer": {"who": "family", "relationship": "sister"},
+    "filer": {"who": "family", "relationship": "sister", "filer_name": "Ana Garcia"},
     "applicant": {
         "legal_name": f"{MARKER} Garcia",
         "surname": "Garcia",

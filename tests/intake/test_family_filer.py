@@ -329,3 +329,71 @@ def test_a_conviction_whose_county_is_not_known(client, django_capture_on_commit
         client.post(reverse("intake:review"))
     case = Case.objects.get()
     assert [c.county for c in case.convictions.all()] == [""]  # staff find it out
+
+
+# --- 4 and 6. The filer's own name; the person's own language ----------------------------------
+
+
+def test_someone_filing_for_another_gives_their_name(client):
+    started(client)
+    response = client.post(
+        step_url("filer"), {"who": "family", "relationship": "his wife", "action": "next"}
+    )
+    assert response.status_code == 200
+    assert "Please give your name, so that we know whom to ask for." in response.text
+    data = {"who": "family", "relationship": "his wife", "filer_name": "Fatima", "action": "next"}
+    assert client.post(step_url("filer"), data).status_code == 302
+    assert client.post(step_url("filer"), {"who": "applicant", "action": "next"}).status_code == 302
+
+
+def test_the_person_language_defaults_to_the_form_and_can_be_any(
+    client, django_capture_on_commit_callbacks, staff
+):
+    from django.test import Client
+
+    from cases.models import Case
+
+    client.cookies["django_language"] = "bn"
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"filer_name": "Rahima", "action": "next"})
+    page = client.get(step_url("applicant")).text
+    assert '<option value="bn" selected>' in page
+    data = VALID["applicant"] | {"language": "other", "action": "next"}
+    refused = client.post(step_url("applicant"), data)
+    assert "Please say which language." in refused.text
+    data["other_language"] = "Sylheti"
+    assert client.post(step_url("applicant"), data).status_code == 302
+    for identifier in (
+        "contact",
+        "custody",
+        "immigration",
+        "convictions",
+        "story",
+        "documents",
+        "consent",
+    ):
+        payload = VALID[identifier]
+        if identifier == "convictions":
+            client.post(step_url(identifier), payload | {"action": "add"})
+            payload = {"outside_ny": "no"}
+        client.post(step_url(identifier), payload | {"action": "next"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("intake:review"))
+    case = Case.objects.get()
+    assert case.language == "bn"  # not one of ours: the form's language, for messages
+    viewer = Client()
+    viewer.force_login(staff)
+    shown = viewer.get(reverse("cases:case", kwargs={"case_id": case.pk})).text
+    assert "<bdi>Sylheti</bdi> (needs an interpreter)" in shown
+
+
+def test_a_preferred_language_of_ours_is_the_case_language(
+    client, django_capture_on_commit_callbacks
+):
+    from cases.models import Case
+
+    started(client)  # the form in English; the person prefers Spanish
+    fill_until(client, "__end__")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("intake:review"))
+    assert Case.objects.get().language == "es"

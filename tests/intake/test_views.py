@@ -84,7 +84,10 @@ def test_errors_keep_what_was_typed_and_say_what_to_fix(client):
 
 def test_filing_for_someone_else_needs_their_consent(client):
     started(client)
-    client.post(step_url("filer"), {"who": "family", "relationship": "son", "action": "next"})
+    client.post(
+        step_url("filer"),
+        {"who": "family", "relationship": "son", "filer_name": "Ali", "action": "next"},
+    )
     page = client.get(step_url("consent")).text
     assert "You are applying for someone else. They must know about it and agree." in page
     assert "The person knows about this application and agrees to it." in page
