@@ -142,7 +142,7 @@ def test_a_bad_date_keeps_what_was_typed(client_for):
         {"deadline-kind": "custom", "deadline-due_on": "31/31/2027", "deadline-note": "Parole"},
     )
     assert response.status_code == 400
-    assert "Enter a date, for example" in response.text
+    assert "Enter the whole date: day, month and year." in response.text
     assert ">Parole</textarea>" in response.text or 'value="Parole"' in response.text
     assert not Deadline.objects.exists()
 
