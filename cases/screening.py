@@ -128,6 +128,8 @@ def screening_problems(case: Case, convictions: list[Conviction] | None = None) 
         problems.append(_("Add at least one New York conviction."))
     for number, conviction in enumerate(convictions, start=1):
         missing = []
+        if not conviction.county:
+            missing.append(_("its county"))
         if not conviction.category:
             missing.append(_("its offense category"))
         if not conviction.status:

@@ -464,8 +464,11 @@ def _person_language(case: Case, applicant) -> dict:
     """The language the person prefers (one the application names, even beyond our six), and
     whether they need an interpreter; else the case's language."""
     person = ((applicant.answers if applicant else None) or {}).get("applicant") or {}
+    languages = dict(settings.LANGUAGES)
     if person.get("language") == "other" and person.get("other_language"):
         name = person["other_language"]
+    elif person.get("language") in languages:
+        name = str(languages[person["language"]])
     else:
         name = case.language_name
     return {"person_language": name, "interpreter": person.get("interpreter") is True}

@@ -19,6 +19,7 @@ from clemency.common.counties import NEW_YORK_COUNTIES
 from clemency.common.forms import REQUIRED, PersonNameField, TextField, date_field
 from clemency.common.text import validate_person_name, validate_visible
 
+PARTIAL_LIMIT = 20000  # characters kept of a field with no length of its own
 TOO_LONG = _(
     "This is too long: at most %(limit_value)d characters, and it has %(show_value)d. "
     "Please shorten it."
@@ -57,6 +58,13 @@ class StepForm(forms.Form):
                 kept[name] = value.isoformat() if isinstance(value, date) else value
             else:
                 raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+                # Kept whole to be shortened later, within a bound: a few times what it may hold.
+                length = getattr(field, "max_length", None)
+                limit = 4 * length if length else PARTIAL_LIMIT
+                if isinstance(raw, str):
+                    raw = raw[:limit]  # kept as typed, but never more than the field takes
+                elif isinstance(raw, list):
+                    raw = [str(item)[:limit] for item in raw[:20]]
                 if raw not in (None, "", []):
                     kept[name] = raw
         return {**kept, "_partial": True}

@@ -53,7 +53,9 @@ def draft_new_code(*, draft: Draft, dek: bytes) -> str:
     the code was lost): the old code stops working. Shown once, never stored."""
     code = drafts.new_resume_code()
     with transaction.atomic():
-        locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
+        locked = Draft.objects.select_for_update().filter(pk=draft.pk, submitted_at=None).first()
+        if locked is None:  # sent from another tab meanwhile
+            raise IntakeError(_("This application has already been sent."))
         locked.locator = drafts.locator(code)
         locked.code_wrapped_key = drafts.wrap_for_code(dek, code, draft_id=locked.pk)
         locked.save(update_fields=["locator", "code_wrapped_key", "updated_at"])
@@ -120,7 +122,12 @@ def draft_submit(*, draft: Draft, dek: bytes) -> tuple[str, str]:
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.is_submitted:
             raise IntakeError(_("This application has already been sent."))
-        drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)  # the right key?
+        answers = drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)
+        # A step saved half done ("finish later") from another tab since the review: not sent.
+        if any(isinstance(saved, dict) and saved.get(steps.PARTIAL) for saved in answers.values()):
+            raise IntakeError(
+                _("Some steps are not answered yet. Please go back to them before sending.")
+            )
         using_keys()  # the intake key it is sealed to is not retired before this commits
         locked.sealed_key = drafts.seal_for_staff(dek, draft_id=locked.pk)
         locked.locator = locked.code_wrapped_key = None

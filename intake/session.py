@@ -6,6 +6,7 @@ holds the draft's data key wrapped under it. Together they give the key back; ap
 
 import base64
 import binascii
+import time
 from uuid import UUID
 
 from django.conf import settings
@@ -23,6 +24,7 @@ def remember(request: HttpRequest, response: HttpResponse, draft: Draft, dek: by
     """Hand the browser its half and keep ours in the session (a new pair every time)."""
     browser_key = drafts.new_browser_key()
     request.session.cycle_key()  # a draft opened on this device gets a fresh session id
+    forget_sent(request)  # an application sent earlier is not this one
     request.session[SESSION_KEY] = {
         "draft": str(draft.pk),
         "wrapped": base64.b64encode(
@@ -63,21 +65,47 @@ def recall(request: HttpRequest) -> tuple[Draft, bytes] | None:
 
 
 SENT_KEY = "intake_sent"
+CODE_SHOWN_KEY = "intake_code_shown"
+# How long after sending, Back says "sent"; how long after a code is shown, sending the start
+# form again (the code page reloaded) gives the same application a new code.
+SENT_MINUTES = 15
+RELOAD_MINUTES = 10
 
 
-def remember_sent(request: HttpRequest, reference: str) -> None:
-    """After sending: the reference, so that going back says the application was sent (not
-    "enter your code", which no longer works). The reference alone opens nothing."""
-    request.session[SENT_KEY] = reference
+def remember_sent(request: HttpRequest) -> None:
+    """After sending: for a short while, going back says the application was sent (not "enter
+    your code", which no longer works). Nothing about it is kept: only when."""
+    request.session[SENT_KEY] = time.time()
 
 
-def sent_reference(request: HttpRequest) -> str | None:
-    value = request.session.get(SENT_KEY)
-    return value if isinstance(value, str) else None
+def just_sent(request: HttpRequest) -> bool:
+    sent = request.session.get(SENT_KEY)
+    return isinstance(sent, float) and time.time() - sent < SENT_MINUTES * 60
+
+
+def forget_sent(request: HttpRequest) -> None:
+    request.session.pop(SENT_KEY, None)
+
+
+def remember_code_shown(request: HttpRequest, draft: Draft) -> None:
+    request.session[CODE_SHOWN_KEY] = {"draft": str(draft.pk), "at": time.time()}
+
+
+def code_page_reloaded(request: HttpRequest, draft: Draft) -> bool:
+    """Whether this browser was shown this draft's code moments ago (so sending the start form
+    again is the code page reloaded, not someone who found the phone later)."""
+    shown = request.session.get(CODE_SHOWN_KEY)
+    return (
+        isinstance(shown, dict)
+        and shown.get("draft") == str(draft.pk)
+        and isinstance(shown.get("at"), float)
+        and time.time() - shown["at"] < RELOAD_MINUTES * 60
+    )
 
 
 def forget(request: HttpRequest, response: HttpResponse) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(CODE_SHOWN_KEY, None)
     response.delete_cookie(
         settings.DRAFT_COOKIE_NAME,
         path=COOKIE_PATH if not settings.PRODUCTION else "/",

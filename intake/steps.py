@@ -166,12 +166,17 @@ class ConvictionsStep(Step):
         request = page.request
         saved = page.answers.get(self.identifier) or {}
         convictions = list(saved.get("list") or [])
-        conviction = forms.ConvictionForm(prefix="conviction")
+        typed = saved.get("typed") or {}
+        conviction = forms.ConvictionForm(
+            prefix="conviction", initial=forms.ConvictionForm.initial_from(typed)
+        )
         other = forms.OtherConvictionsForm(initial={"outside_ny": saved.get("outside_ny")})
         if request.method == "POST":
             action = request.POST.get("action", "next")
             conviction = forms.ConvictionForm(request.POST, prefix="conviction")
             other = forms.OtherConvictionsForm(request.POST)
+            if action == "later":
+                return self._later(page, convictions, conviction, other)
             if action.startswith("remove-"):
                 index = action.removeprefix("remove-")
                 if index.isdigit() and int(index) < len(convictions):
@@ -207,6 +212,23 @@ class ConvictionsStep(Step):
                     )
                 return page.done()
         return self._render(page, convictions, conviction, other)
+
+    def _later(self, page: Page, convictions, conviction, other) -> HttpResponse:
+        """ "Finish later": the list kept, a conviction typed kept (added if it is whole, else as
+        typed), and the step waits unless it is complete."""
+        typed = None
+        if conviction.has_input():
+            room = len(convictions) < settings.MAX_CONVICTIONS
+            if conviction.is_valid() and room:
+                convictions.append(conviction.as_answers())
+            else:
+                typed = conviction.as_partial()
+        outside = other.cleaned_data.get("outside_ny") if other.is_valid() else None
+        saved = {"list": convictions, "outside_ny": outside}
+        if typed is not None or outside is None or not convictions:
+            saved |= {PARTIAL: True, **({"typed": typed} if typed else {})}
+        page.save(saved)
+        return page.done()
 
     def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
         return page.render(

@@ -45,15 +45,23 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "intake/start.html", {"held": held is not None})
     if held is not None and not request.POST.get("another"):
+        draft, dek = held
+        answers = services.draft_answers(draft=draft, dek=dek)
+        # Only the code page reloaded at once (nothing answered yet) gets a new code: someone who
+        # finds the phone later must not get a lasting code for another person's application.
+        if answers or not session.code_page_reloaded(request, draft):
+            return render(request, "intake/start.html", {"held": True})
         try:  # a new code costs the slow hash too: counted as a start
             throttle.start(client_address(request))
         except throttle.Throttled as refused:
             return _too_many(request, "intake/start.html", refused)
-        draft, dek = held
-        code = services.draft_new_code(draft=draft, dek=dek)
-        answers = services.draft_answers(draft=draft, dek=dek)
-        following = steps.first_unanswered(answers) or steps.STEPS[0]
-        return render(request, "intake/code.html", {"code": code, "next": following, "again": True})
+        try:
+            code = services.draft_new_code(draft=draft, dek=dek)
+        except services.IntakeError:
+            return redirect("intake:sent")
+        session.remember_code_shown(request, draft)
+        context = {"code": code, "next": steps.STEPS[0], "again": True}
+        return render(request, "intake/code.html", context)
     # "website" is a field people never see (a honeypot); robots fill it in.
     try:
         if request.POST.get("website"):
@@ -64,6 +72,7 @@ def start(request: HttpRequest) -> HttpResponse:
     draft, dek, code = services.draft_start(language=get_language())
     response = render(request, "intake/code.html", {"code": code, "next": steps.STEPS[0]})
     session.remember(request, response, draft, dek)
+    session.remember_code_shown(request, draft)
     return response
 
 
@@ -81,7 +90,7 @@ def with_open_draft(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         held = session.recall(request)
         if held is None:
-            if session.sent_reference(request):  # Back, after sending
+            if session.just_sent(request):  # Back, after sending
                 return redirect("intake:sent")
             messages.info(request, _("To continue an application, enter its code."))
             return redirect("intake:resume")
@@ -228,6 +237,7 @@ def _next_page(request: HttpRequest, current: steps.Step, answers: dict) -> Http
     if request.POST.get("action") == "later":
         response = render(request, "intake/later.html")
         session.forget(request, response)
+        session.forget_sent(request)
         return response
     following = steps.after(current, answers)
     if following is None:
@@ -242,14 +252,18 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
     missing = steps.first_unanswered(answers)
     if request.method == "POST" and missing is None:
-        reference, status_code = services.draft_submit(draft=draft, dek=dek)
+        try:
+            reference, status_code = services.draft_submit(draft=draft, dek=dek)
+        except services.IntakeError as refused:  # a step left half done in another tab meanwhile
+            messages.error(request, str(refused))
+            return redirect("intake:review")
         response = render(
             request,
             "intake/confirmation.html",
             {"reference": reference, "status_code": status_code},
         )
         session.forget(request, response)
-        session.remember_sent(request, reference)
+        session.remember_sent(request)
         return response
     uploaded = services.draft_documents(draft=draft, dek=dek)
     files = [details.get("name") or "—" for _document, details in uploaded]
@@ -263,11 +277,11 @@ def review(request: HttpRequest, draft, dek: bytes) -> HttpResponse:
 @login_not_required
 @require_safe
 def sent(request: HttpRequest) -> HttpResponse:
-    """Where going back after sending lands: the application went through."""
-    reference = session.sent_reference(request)
-    if reference is None:
+    """Where going back after sending lands: the application went through (for a short while;
+    the reference is not shown again, on a shared phone)."""
+    if not session.just_sent(request):
         return redirect("intake:resume")
-    return render(request, "intake/sent.html", {"reference": reference})
+    return render(request, "intake/sent.html")
 
 
 @login_not_required
@@ -513,5 +527,6 @@ def status_news(request: HttpRequest) -> HttpResponse:
 def status_close(request: HttpRequest) -> HttpResponse:
     """Close the application's page in this browser (a shared phone)."""
     replies.forget_access(request)
+    session.forget_sent(request)
     messages.info(request, _("The page is closed. Your reference and code open it again."))
     return redirect("intake:status")

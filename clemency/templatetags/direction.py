@@ -9,12 +9,17 @@ Such values are left-to-right.
 import unicodedata
 
 from django import template
+from django.utils.safestring import SafeData
 
 register = template.Library()
 
 
 @register.filter
 def direction(value) -> str:
+    """ "ltr" for text with no letter, "auto" for typed text, "" (inherit the page's) for safe
+    HTML, whose typed parts are isolated in it already."""
+    if isinstance(value, SafeData):
+        return ""
     for character in str(value):
         if unicodedata.bidirectional(character) in ("L", "R", "AL"):
             return "auto"

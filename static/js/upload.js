@@ -7,12 +7,17 @@
   var target = form.getAttribute("action") || window.location.pathname;
   var bar = form.querySelector("progress");
   var status = form.querySelector("[data-upload-status]");
+  // The button pressed (older phones' browsers have no event.submitter).
+  var pressed = null;
+  Array.prototype.forEach.call(form.querySelectorAll('button[name="action"]'), function (button) {
+    button.addEventListener("click", function () { pressed = button.value; });
+  });
   form.addEventListener("submit", function (event) {
     var input = form.querySelector('input[type="file"]');
     if (!input || !input.files.length) return; // let the server say what is missing
-    // "Add this file" or "Save and continue" (which adds the chosen file first); "finish later"
-    // goes as a plain form.
-    var action = (event.submitter && event.submitter.value) || "upload";
+    // "Add this file" or "Save and continue" (which adds the chosen file first); "finish later",
+    // or a button not known, goes as the plain form.
+    var action = (event.submitter && event.submitter.value) || pressed;
     if (action !== "upload" && action !== "next") return;
     event.preventDefault();
     var data = new FormData(form);
@@ -38,7 +43,13 @@
       window.location.assign(request.getResponseHeader("X-Location") || target);
     });
     request.addEventListener("error", function () {
-      form.submit(); // fall back to the plain upload
+      // Fall back to the plain form, with the button's choice (form.submit() sends none).
+      var choice = document.createElement("input");
+      choice.type = "hidden";
+      choice.name = "action";
+      choice.value = action;
+      form.appendChild(choice);
+      form.submit();
     });
     request.send(data);
   });

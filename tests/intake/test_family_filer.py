@@ -91,7 +91,6 @@ def test_reloading_the_code_page_keeps_one_application_and_the_new_code_opens_it
     from django.test import Client
 
     first = started(client)
-    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
     reloaded = client.post(reverse("intake:start"), {})  # the browser sends the form again
     assert reloaded.status_code == 200
     assert "this is a new code for the same application" in reloaded.text
@@ -100,11 +99,26 @@ def test_reloading_the_code_page_keeps_one_application_and_the_new_code_opens_it
 
     second = re.search(r'<p class="code"[^>]*>([^<]+)</p>', reloaded.text).group(1).strip()
     assert second != first
-    assert f'href="{step_url("applicant")}"' in reloaded.text  # on from where it was
     other = Client()
     assert other.post(reverse("intake:resume"), {"code": first}).status_code == 400
     opened = other.post(reverse("intake:resume"), {"code": second})
-    assert opened.url == step_url("applicant")  # the filer step answered before is there
+    assert opened.url == step_url("filer")
+
+
+def test_someone_finding_the_phone_later_gets_no_new_code(client):
+    """Once the application has answers (or minutes have passed), sending the start form again
+    offers to continue it or start another: no lasting code for someone else's application."""
+    import re
+
+    first = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    again = client.post(reverse("intake:start"), {})
+    assert again.status_code == 200
+    assert "An application is already open on this phone." in again.text
+    assert not re.search(r'<p class="code"', again.text)
+    from django.test import Client
+
+    assert Client().post(reverse("intake:resume"), {"code": first}).status_code == 302
 
 
 def test_starting_another_application_is_a_choice(client):
@@ -130,8 +144,13 @@ def test_back_after_sending_says_it_was_sent(client, django_capture_on_commit_ca
         response = client.get(back, follow=True)
         assert response.redirect_chain[-1][0] == reverse("intake:sent")
         assert "Your application is sent" in response.text
-        assert reference in response.text
+        assert reference not in response.text  # not shown again on a shared phone
         assert "To continue an application, enter its code." not in response.text
+    # A new application in this browser is not "sent".
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "later"})
+    response = client.get(step_url("applicant"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("intake:resume")
 
 
 # --- 11. Dates: no past "next" date, no ISO example, the same dates everywhere, the whole line ---
@@ -360,7 +379,7 @@ def test_the_person_language_defaults_to_the_form_and_can_be_any(
     assert '<option value="bn" selected>' in page
     data = VALID["applicant"] | {"language": "other", "action": "next"}
     refused = client.post(step_url("applicant"), data)
-    assert "Please say which language." in refused.text
+    assert "অনুগ্রহ করে ভাষাটি লিখুন।" in refused.text  # "Please say which language.", in Bengali
     data["other_language"] = "Sylheti"
     assert client.post(step_url("applicant"), data).status_code == 302
     for identifier in (
@@ -397,3 +416,50 @@ def test_a_preferred_language_of_ours_is_the_case_language(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("intake:review"))
     assert Case.objects.get().language == "es"
+
+
+def test_what_finish_later_keeps_is_bounded(client):
+    from django.test import Client
+
+    code = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    huge = "x" * 100_000
+    client.post(step_url("applicant"), {"legal_name": huge, "action": "later"})
+    other = Client()
+    other.post(reverse("intake:resume"), {"code": code})
+    page = other.get(step_url("applicant")).text
+    assert "x" * 800 in page
+    assert "x" * 801 not in page  # at most four times what the field holds
+
+
+def test_a_step_left_half_done_cannot_be_sent():
+    """Checked again under the application's lock: a "finish later" from another tab between
+    the review and the sending is not sent half done."""
+    from intake import services, steps
+
+    draft, dek, _code = services.draft_start(language="en")
+    for step in steps.STEPS:
+        data = {"where_now": "home"} if step.identifier == "contact" else {}
+        services.draft_save_step(draft=draft, dek=dek, step=step.identifier, data=data)
+    services.draft_save_step(draft=draft, dek=dek, step="story", data={"_partial": True})
+    with pytest.raises(services.IntakeError, match="not answered yet"):
+        services.draft_submit(draft=draft, dek=dek)
+    assert Draft.objects.get().submitted_at is None
+
+
+def test_finish_later_on_the_convictions_step_keeps_the_list_and_what_is_typed(client):
+    from django.test import Client
+
+    code = started(client)
+    fill_until(client, "convictions")
+    client.post(
+        step_url("convictions"),
+        {"conviction-county": "Queens", "conviction-charge": "Petit larceny", "action": "add"},
+    )
+    half = {"conviction-charge": "Assault-Typed", "action": "later"}  # no county yet
+    assert client.post(step_url("convictions"), half).status_code == 200
+    other = Client()
+    assert other.post(reverse("intake:resume"), {"code": code}).url == step_url("convictions")
+    page = other.get(step_url("convictions")).text
+    assert "Petit larceny" in page
+    assert 'value="Assault-Typed"' in page
