@@ -16,7 +16,6 @@ from cases import law, rules
 from cases.models import Case, CaseEvent, ConsentHow, Conviction, Screening, State
 from cases.services import CaseError, CaseForbidden, _lock_live
 from cases.workflow import _event
-from clemency.audit.log import record
 
 # What staff and the assigned attorney edit on a conviction, with the law's codes where a field
 # takes one (None: free text, a date, a number or a yes/no).
@@ -280,7 +279,3 @@ def case_record_consent(*, case: Case, actor, on: date, how: str) -> CaseEvent:
         locked.save(update_fields=["person_consent_on", "person_consent_how", "updated_at"])
         case.person_consent_on, case.person_consent_how = on, how
         return _event(case, actor, "consent_recorded", data={"how": how})
-
-
-def audit_guidance_read(case: Case, actor) -> None:
-    record("case.screening_viewed", actor=actor, case_id=case.pk)
