@@ -113,3 +113,28 @@ def test_staff_header_lines_up_with_the_page_and_the_reference_box_is_styled(
     search = page.locator('input[type="search"]')
     assert search.evaluate("element => getComputedStyle(element).borderTopWidth") == "2px"
     assert search.evaluate("element => getComputedStyle(element).minHeight") == "44px"
+
+
+def test_the_consent_box_sits_beside_its_label_and_review_prints_without_forms(
+    browser: Browser, live_server, browser_context_args, assert_accessible
+):
+    page = phone_page(browser, live_server, browser_context_args, "ht")
+    start(page, live_server)
+    page.goto(live_server.url + "/intake/consent/")
+    box = page.locator("#id_agrees").bounding_box()
+    label = page.locator('label[for="id_agrees"]').bounding_box()
+    # Beside it: they share a line (before, the label stood above the box).
+    assert label["y"] <= box["y"] + box["height"], (box, label)
+    assert label["y"] + label["height"] >= box["y"], (box, label)
+    assert_accessible(page)
+    page.goto(live_server.url + "/intake/review/")
+    page.emulate_media(media="print")
+    assert (
+        page.locator("form").first.evaluate("element => getComputedStyle(element).display")
+        == "none"
+    )
+    assert (
+        page.locator(".site-header").evaluate("element => getComputedStyle(element).display")
+        == "none"
+    )
+    assert page.locator("h1").is_visible()
