@@ -409,9 +409,17 @@ if CLIENT_ADDRESS_HEADER not in {"x-forwarded-for", "forwarded"}:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("CLIENT_ADDRESS_HEADER must be 'x-forwarded-for' or 'forwarded'.")
-# Per hour. Wrong resume or status codes from one client address (a right code always counts
-# back): enough for a family or an office sharing one address to mistype, far too few to guess.
+# Per hour. Wrong resume codes from one client address (a code that finds its application is
+# always let in): enough for a family or an office sharing one address to mistype, far too few
+# to guess an 80-bit code.
 INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
+# Per hour. Wrong status codes for one application from one client address ("per code": the one
+# person mistyping waits, not the others on a shared network)...
+INTAKE_STATUS_CODE_LIMIT = env_int("INTAKE_STATUS_CODE_LIMIT", 5)
+# ...and wrong status codes from one client address for any applications (a legal-aid office's
+# many clients), and from the /48 around an IPv6 client (a right code always counts back).
+INTAKE_STATUS_GUESS_LIMIT = env_int("INTAKE_STATUS_GUESS_LIMIT", 60)
+INTAKE_STATUS_NETWORK_LIMIT = env_int("INTAKE_STATUS_NETWORK_LIMIT", 240)
 # IPv6 clients count by their /64 above, and also by the /48 around it (one site or customer
 # can hold 65,536 /64s): generous for a carrier's many phones, tight for one attacker's block.
 INTAKE_GUESS_NETWORK_LIMIT = env_int("INTAKE_GUESS_NETWORK_LIMIT", 60)

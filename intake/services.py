@@ -286,30 +286,29 @@ def status_of(draft: Draft) -> Status:
 def status_lookup(*, reference: str, status_code: str, client: str) -> Status | None:
     """The stage of a submission, for its reference and status code; None if either is wrong.
 
-    Counted before the slow hash, per address and per reference (throttle.Throttled past a
-    limit); a right answer gives both places back.
+    Counted before the slow hash, per address, per address and reference, and per reference
+    (throttle.Throttled past a limit, saying which); a right answer gives every place back.
 
     Reads the submission only (intake.Draft): cases/publication.py keeps its stage and what staff
     asked for up to date; the case itself is never read here.
     """
     reference = reference.strip().upper()
     code = drafts.normalize_code(status_code)
-    throttle.guess(client)
     if not is_reference(reference):
-        return None  # not one we could have given: counted, and nothing more to look up
-    throttle.reference_guess(client, reference)
+        # Not one we could have given: counted for the address, and nothing more to look up.
+        throttle.status_guess(client, None)
+        return None
+    throttle.status_guess(client, reference)
     try:
         throttle.code_check()
     except throttle.Throttled:
-        throttle.right_guess(client)
-        throttle.reference_result(client, reference, right=True)
+        throttle.status_right(client, reference)  # not judged: not counted
         raise
     draft = Draft.objects.filter(reference=reference).first()
     # The slow hash runs whether or not the reference exists, so timing says nothing.
     encoded = draft.status_code_hash if draft and draft.status_code_hash else _decoy_hash()
     right = check_password(code, encoded) and draft is not None
-    throttle.reference_result(client, reference, right=right)
     if not right:
         return None
-    throttle.right_guess(client)
+    throttle.status_right(client, reference)
     return status_of(draft)

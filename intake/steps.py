@@ -42,6 +42,9 @@ class Page(Protocol):
 
     request: HttpRequest
     answers: Answers
+    # The language asked for with one of the page's language buttons (which send the step's
+    # form): what was typed is kept as "finish later" keeps it, and the step shown again in it.
+    switching_language: str | None
 
     def save(self, data: dict) -> Answers:
         """Keep this step's answers (validated); returns all the answers."""
@@ -53,7 +56,8 @@ class Page(Protocol):
         """Back to this step, after a change that is saved."""
 
     def done(self) -> HttpResponse:
-        """Once the step is saved: the next step that applies, the review, or "saved"."""
+        """Once the step is saved: the next step that applies, the review, or "saved" (or this
+        step again, in the language asked for)."""
 
 
 class FilesPage(Page, Protocol):
@@ -79,6 +83,7 @@ class Step:
     form_class: type[forms.StepForm]
     template_name = "intake/step.html"
     takes_files = False  # then its page has its own address, with the encrypting upload handler
+    default_action = "next"  # what pressing Enter in a field does (not a language button)
 
     def is_applicable(self, answers: Answers) -> bool:
         return True
@@ -97,7 +102,7 @@ class Step:
             if form.is_valid():
                 page.save(form.as_answers())
                 return page.done()
-            if page.request.POST.get("action") == "later":
+            if page.request.POST.get("action") == "later" or page.switching_language:
                 # "Answer what you know": what is typed is kept, and the step waits.
                 page.save(form.as_partial())
                 return page.done()
@@ -149,6 +154,7 @@ class ConvictionsStep(Step):
     title = gettext_lazy("Convictions in New York")
     form_class = forms.ConvictionForm
     template_name = "intake/convictions.html"
+    default_action = "add"
 
     def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row]:
         saved = answers.get(self.identifier) or {}
@@ -175,7 +181,7 @@ class ConvictionsStep(Step):
             action = request.POST.get("action", "next")
             conviction = forms.ConvictionForm(request.POST, prefix="conviction")
             other = forms.OtherConvictionsForm(request.POST)
-            if action == "later":
+            if action == "later" or page.switching_language:
                 return self._later(page, convictions, conviction, other)
             if action.startswith("remove-"):
                 index = action.removeprefix("remove-")

@@ -1,10 +1,14 @@
 """The public intake's limits (clemency/limits.py counts; SECURITY.md "Limits" explains).
 
 - New applications: per client address (for IPv6 also per /48), and for everyone together.
-- Codes (resume and status): wrong codes per client address (and /48); wrong status codes per
-  reference, beyond which only addresses that have failed on that reference at most twice may
-  try, so that an attacker cannot lock the applicant's right code out; status-code checks
-  (Argon2) for everyone together.
+- Resume codes: wrong codes per client address (and /48); a code that finds its application is
+  never refused.
+- Status codes, fair to people who share one address (a family phone, a legal-aid office):
+  wrong codes per client address and application ("per code": one person mistyping waits, the
+  others do not), a larger allowance per client address (and /48) for many applications, and
+  per application from everyone, beyond which only addresses that have failed on it at most
+  once may try, so that an attacker cannot lock the applicant's right code out; status-code
+  checks (Argon2) for everyone together.
 
 Every attempt is counted before the slow hash it pays for; a right code gives its place back,
 and a refused one is not counted.
@@ -24,18 +28,27 @@ START_NETWORK = limits.Rule("intake.start.network", "INTAKE_START_NETWORK_LIMIT"
 START_EVERYONE = limits.Rule("intake.start.everyone", "INTAKE_START_GLOBAL_LIMIT")
 GUESS = limits.Rule("intake.guess", "INTAKE_GUESS_LIMIT")
 GUESS_NETWORK = limits.Rule("intake.guess.network", "INTAKE_GUESS_NETWORK_LIMIT")
+STATUS_GUESS = limits.Rule("intake.status.guess", "INTAKE_STATUS_GUESS_LIMIT")
+STATUS_GUESS_NETWORK = limits.Rule("intake.status.guess.network", "INTAKE_STATUS_NETWORK_LIMIT")
+STATUS_CODE = limits.Rule("intake.status.code", "INTAKE_STATUS_CODE_LIMIT")
 REFERENCE = limits.Rule("intake.reference", "INTAKE_REFERENCE_GUESS_LIMIT")
-REFERENCE_CLIENT = limits.Rule("intake.reference.client", "INTAKE_GUESS_LIMIT")
 CODE_CHECKS = limits.Rule("intake.code-checks", "CODE_CHECK_GLOBAL_LIMIT")
 
 
 class Throttled(Exception):
-    """Refused for now; `message` says when to try again (safe to show)."""
+    """Refused for now; `message` says why and when to try again (safe to show).
 
-    def __init__(self, retry_at: datetime, *, busy: bool = False) -> None:
+    `reason`: "connection" (this address), "code" (this application, from this address or from
+    everyone) or "busy" (everyone together)."""
+
+    def __init__(self, retry_at: datetime, *, reason: str = "connection") -> None:
         super().__init__("throttled")
         self.retry_at = retry_at
-        self.busy = busy
+        self.reason = reason
+
+    @property
+    def busy(self) -> bool:
+        return self.reason == "busy"
 
     @property
     def minutes(self) -> int:
@@ -55,6 +68,12 @@ class Throttled(Exception):
                 "Please try again in %(minutes)d minutes.",
                 self.minutes,
             ) % {"minutes": self.minutes}
+        if self.reason == "code":
+            return ngettext(
+                "Too many wrong codes for this reference. Please try again in %(minutes)d minute.",
+                "Too many wrong codes for this reference. Please try again in %(minutes)d minutes.",
+                self.minutes,
+            ) % {"minutes": self.minutes}
         return ngettext(
             "Too many tries from this connection. Please try again in %(minutes)d minute.",
             "Too many tries from this connection. Please try again in %(minutes)d minutes.",
@@ -62,22 +81,23 @@ class Throttled(Exception):
         ) % {"minutes": self.minutes}
 
 
-def _require(verdict: limits.Verdict, *, busy: bool = False) -> None:
-    if not verdict.allowed:
-        raise Throttled(verdict.retry_at, busy=busy)
-
-
-def _hit_all(rules: list[tuple[limits.Rule, str]]) -> None:
+def _hit_all(rules: list[tuple[limits.Rule, str]], *, reason: str = "connection") -> None:
     """Count against each (rule, value) in turn; past any limit, give back the places already
-    taken and raise Throttled."""
+    taken and raise Throttled (`reason` for the last rule, "busy" for a global one)."""
     taken = []
-    for rule, value in rules:
+    for number, (rule, value) in enumerate(rules):
         verdict = limits.hit(rule, value)
         taken.append((rule, value))
         if not verdict.allowed:
-            for done, counted in taken:
-                limits.refund(done, counted)
-            raise Throttled(verdict.retry_at, busy=value == limits.GLOBAL)
+            _refund_all(taken)
+            last = number == len(rules) - 1
+            why = "busy" if value == limits.GLOBAL else reason if last else "connection"
+            raise Throttled(verdict.retry_at, reason=why)
+
+
+def _refund_all(taken: list[tuple[limits.Rule, str]]) -> None:
+    for rule, value in taken:
+        limits.refund(rule, value)
 
 
 def _with_network(rule: limits.Rule, network_rule: limits.Rule, client: str):
@@ -96,28 +116,38 @@ def guess(client: str) -> None:
     _hit_all(_with_network(GUESS, GUESS_NETWORK, client))
 
 
-def right_guess(client: str) -> None:
-    for rule, value in _with_network(GUESS, GUESS_NETWORK, client):
-        limits.refund(rule, value)
-
-
 def code_check() -> None:
     """Count one Argon2 check for everyone; Throttled (busy) past the global limit."""
-    _require(limits.hit(CODE_CHECKS, limits.GLOBAL), busy=True)
+    verdict = limits.hit(CODE_CHECKS, limits.GLOBAL)
+    if not verdict.allowed:
+        raise Throttled(verdict.retry_at, reason="busy")
 
 
-def reference_guess(client: str, reference: str) -> None:
-    """Count a status code for this reference. Past the reference's limit, only an address that
-    has not failed on it in this hour may try (the applicant, not the one guessing)."""
+def _status_rules(client: str, reference: str | None) -> list[tuple[limits.Rule, str]]:
+    rules = _with_network(STATUS_GUESS, STATUS_GUESS_NETWORK, client)
+    if reference is not None:
+        rules.append((STATUS_CODE, f"{client}|{reference}"))
+    return rules
+
+
+def status_guess(client: str, reference: str | None) -> None:
+    """Count a status code that may be wrong, before its slow check: for this address (and /48)
+    and for this address and reference; then for the reference from everyone, past whose limit
+    only an address that has failed on it at most once this hour may try (the applicant after
+    a typo, not the one guessing). `reference` None: not one we could have given (counted for
+    the address only). Throttled past any of them, with nothing counted."""
+    _hit_all(_status_rules(client, reference), reason="code")
+    if reference is None:
+        return
     verdict = limits.hit(REFERENCE, reference)
-    # An address that has failed on it twice is not the applicant mistyping once.
-    if not verdict.allowed and limits.peek(REFERENCE_CLIENT, f"{client}|{reference}").count > 2:
-        limits.refund(REFERENCE, reference)
-        raise Throttled(verdict.retry_at)
+    # This attempt is counted already (peek says the next one): two wrong before it are not
+    # the applicant's one typo.
+    failed_before = limits.peek(STATUS_CODE, f"{client}|{reference}").count - 2
+    if not verdict.allowed and failed_before >= 2:
+        _refund_all([*_status_rules(client, reference), (REFERENCE, reference)])
+        raise Throttled(verdict.retry_at, reason="code")
 
 
-def reference_result(client: str, reference: str, *, right: bool) -> None:
-    if right:
-        limits.refund(REFERENCE, reference)
-    else:
-        limits.hit(REFERENCE_CLIENT, f"{client}|{reference}")
+def status_right(client: str, reference: str) -> None:
+    """The code was right, or was never judged: every place it took is given back."""
+    _refund_all([*_status_rules(client, reference), (REFERENCE, reference)])

@@ -136,6 +136,11 @@ class StepPage:
         )
         return self.answers
 
+    @property
+    def switching_language(self) -> str | None:
+        code = self.request.POST.get("switch_language") if self.request.method == "POST" else None
+        return code if code in dict(settings.LANGUAGES) else None
+
     def render(self, context: dict) -> HttpResponse:
         number, total = steps.position(self.step, self.answers)
         previous = steps.before(self.step, self.answers)
@@ -144,6 +149,9 @@ class StepPage:
             "number": number,
             "total": total,
             "previous": previous,
+            # The language buttons send this step's form (not a page with files: a file chosen
+            # is added by its own buttons), so switching keeps what was typed.
+            "step_form": not self.step.takes_files,
             **context,
         }
         return render(self.request, self.step.template_name, context)
@@ -152,6 +160,8 @@ class StepPage:
         return self._go(redirect(*_address(self.step)))
 
     def done(self) -> HttpResponse:
+        if language := self.switching_language:
+            return _in_language(redirect(*_address(self.step)), language)
         return self._go(_next_page(self.request, self.step, self.answers))
 
     def _go(self, response: HttpResponse) -> HttpResponse:
@@ -227,6 +237,21 @@ def _step_page(
         following = steps.after(current, answers)
         return redirect(*_address(following)) if following else redirect("intake:review")
     return current.handle(StepPage(request, draft, dek, current, answers, uploading))
+
+
+def _in_language(response: HttpResponse, language: str) -> HttpResponse:
+    """The response, with the language chosen as Django's set_language view keeps it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def _address(step: steps.Step) -> tuple[str, str]:

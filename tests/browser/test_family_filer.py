@@ -138,3 +138,26 @@ def test_the_consent_box_sits_beside_its_label_and_review_prints_without_forms(
         == "none"
     )
     assert page.locator("h1").is_visible()
+
+
+def test_switching_language_in_the_middle_of_a_step_keeps_what_was_typed(
+    browser: Browser, live_server, browser_context_args, assert_accessible
+):
+    page = phone_page(browser, live_server, browser_context_args, "ar")
+    start(page, live_server)
+    fill_step(page, "filer")
+    submit(page)
+    page.locator("#id_legal_name").fill("Maria Lopez")
+    page.locator("#id_other_names").fill("María López Ruiz")
+    page.locator('.languages button[value="es"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page).to_have_url(live_server.url + "/intake/applicant/")
+    expect(page.locator("#id_legal_name")).to_have_value("Maria Lopez")
+    expect(page.locator("#id_other_names")).to_have_value("María López Ruiz")
+    assert page.locator(".error-summary").count() == 0
+    assert_accessible(page)
+    # Enter in a field still means "Save and continue", not the first language button.
+    fill_step(page, "applicant")
+    page.locator("#id_legal_name").press("Enter")
+    expect(page).to_have_url(live_server.url + "/intake/contact/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")

@@ -463,3 +463,66 @@ def test_finish_later_on_the_convictions_step_keeps_the_list_and_what_is_typed(c
     page = other.get(step_url("convictions")).text
     assert "Petit larceny" in page
     assert 'value="Assault-Typed"' in page
+
+
+# --- 10. Switching language in the middle of a step keeps what was typed ----------------------------
+
+
+def test_the_language_buttons_of_a_step_send_its_form_and_keep_what_was_typed(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    page = client.get(step_url("applicant")).text
+    # Every language button belongs to the step's form; Enter in a field presses the hidden
+    # "Save and continue", which comes first.
+    assert page.count('form="step-form" name="switch_language"') == 6
+    assert page.index('name="action" value="next"') < page.index('name="switch_language"')
+    typed = {"legal_name": "Maria Lopez", "date_of_birth": "31/02/1990", "switch_language": "ar"}
+    switched = client.post(step_url("applicant"), typed)
+    assert switched.status_code == 302
+    assert switched.url == step_url("applicant")  # the same step, not the next one
+    assert switched.cookies["django_language"].value == "ar"
+    again = client.get(step_url("applicant"))
+    assert '<html lang="ar" dir="rtl">' in again.text
+    assert 'value="Maria Lopez"' in again.text
+    assert 'value="31/02/1990"' in again.text  # kept as typed, not refused yet
+    assert "error-summary" not in again.text
+
+
+def test_a_whole_step_switched_is_saved_and_shown_again(client):
+    started(client)
+    switched = client.post(step_url("filer"), VALID["filer"] | {"switch_language": "es"})
+    assert switched.url == step_url("filer")
+    assert client.get(switched.url).status_code == 200
+    # Answered: going on from it needs nothing more.
+    assert client.post(step_url("filer"), VALID["filer"] | {"action": "next"}).url == step_url(
+        "applicant"
+    )
+
+
+def test_switching_on_the_convictions_step_keeps_the_conviction_being_typed(client):
+    started(client)
+    fill_until(client, "convictions")
+    typed = {"conviction-charge": "Robo", "conviction-county": "kings", "switch_language": "fr"}
+    switched = client.post(step_url("convictions"), typed)
+    assert switched.url == step_url("convictions")
+    page = client.get(step_url("convictions")).text
+    assert 'lang="fr"' in page
+    assert 'value="Robo"' in page
+    # The hidden first button there is "add this conviction", as Enter did before.
+    assert 'form="step-form" name="action" value="add"' in page
+
+
+def test_an_unknown_language_asked_for_changes_nothing(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    response = client.post(step_url("applicant"), {"switch_language": "xx"})
+    assert response.status_code == 200  # an ordinary "continue": the errors, on the page
+    assert "django_language" not in response.cookies
+
+
+def test_the_documents_step_keeps_its_own_language_form(client):
+    started(client)
+    fill_until(client, "documents")
+    page = client.get(step_url("documents")).text
+    assert "switch_language" not in page
+    assert 'name="language" value="es"' in page

@@ -133,14 +133,49 @@ def test_wrong_status_codes_from_many_addresses_do_not_lock_the_applicant_out(se
 
 
 def test_status_guesses_from_one_address_are_limited(settings, submitted):
-    settings.INTAKE_GUESS_LIMIT = 2
+    settings.INTAKE_STATUS_GUESS_LIMIT = 3
     reference, code = submitted
     guesser = person("203.0.113.80")
-    codes = [status(guesser, reference, "AAAA-AAAA").status_code for _ in range(3)]
-    assert codes == [400, 400, 429]
+    # One address trying many references (each once) is refused past its limit...
+    others = [f"PP-0000-000{n}" for n in range(4)]
+    codes = [status(guesser, other, "AAAA-AAAA").status_code for other in others]
+    assert codes == [400, 400, 400, 429]
+    assert "Too many tries from this connection" in status(guesser, reference, code).text
     # Right answers give their place back: the applicant may look as often as they like.
     applicant = person("198.51.100.81")
-    assert [status(applicant, reference, code).status_code for _ in range(4)] == [200] * 4
+    assert [status(applicant, reference, code).status_code for _ in range(5)] == [200] * 5
+
+
+def test_one_application_mistyped_again_and_again_waits_and_keeps_what_was_typed(
+    settings, submitted
+):
+    settings.INTAKE_STATUS_CODE_LIMIT = 3
+    reference, _code = submitted
+    applicant = person("198.51.100.82")
+    codes = [status(applicant, reference, "AAAA-AAAA").status_code for _ in range(3)]
+    assert codes == [400, 400, 400]
+    refused = status(applicant, reference, "AAAA-AAAB")
+    assert refused.status_code == 429
+    assert re.search(
+        r"Too many wrong codes for this reference\. Please try again in \d+ minutes?\.",
+        refused.text,
+    )
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert f'value="{reference}"' in refused.text
+    assert 'value="AAAA-AAAB"' in refused.text
+    # Another application from the same connection is judged on its merits.
+    assert status(applicant, "PP-0000-0000", "AAAA-AAAA").status_code == 400
+
+
+def test_a_shared_office_network_is_not_refused_the_right_status_code(settings, submitted):
+    """Ten people at one legal-aid office mistype their own codes, twice each: each of them, and
+    an eleventh person, still get in with the right code (the defaults, not tuned)."""
+    reference, code = submitted
+    office = person("198.51.100.83")
+    for number in range(10):
+        for wrong in ("AAAA-AAAA", "AAAA-AAAB"):
+            assert status(office, f"PP-0000-{number:04d}", wrong).status_code == 400
+    assert status(office, reference, code).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
