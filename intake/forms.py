@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clemency import texting
 from clemency.common.counties import NEW_YORK_COUNTIES
-from clemency.common.forms import REQUIRED, PersonNameField, TextField, date_field
+from clemency.common.forms import (
+    REQUIRED,
+    PersonNameField,
+    TextField,
+    date_field,
+    hint_with_example,
+)
 from clemency.common.text import validate_person_name, validate_visible
 
 PARTIAL_LIMIT = 20000  # characters kept of a field with no length of its own
@@ -228,11 +234,15 @@ class ContactForm(StepForm):
     )
     leave_message = _yes_no(_("May we leave a message?"))
 
+    def __init__(self, *args, for_someone: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if for_someone:  # the person is asked about on a page of their own
+            self.fields["method"].label = _(
+                "How can we contact you safely? You: the one filling in this form."
+            )
+
     def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and len(re.sub(r"\D", "", phone)) < 7:
-            raise forms.ValidationError(_("Please check the phone number."), code="invalid")
-        return phone
+        return _checked_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -241,6 +251,13 @@ class ContactForm(StepForm):
         if field and not cleaned.get(field):
             self.add_error(field, _("We need this to contact you the way you chose."))
         return cleaned
+
+
+def _checked_phone(text: str) -> str:
+    phone = text.strip()
+    if phone and len(re.sub(r"\D", "", phone)) < 7:
+        raise forms.ValidationError(_("Please check the phone number."), code="invalid")
+    return phone
 
 
 IN_CUSTODY = ("ice_detention", "state_prison")
@@ -257,7 +274,9 @@ class CustodyForm(StepForm):
     )
     din = forms.CharField(
         label=_("DIN (prison number), if the person is in a New York State prison"),
-        help_text=_("Two digits, a letter and four digits, for example 21A1234."),
+        help_text=hint_with_example(
+            _("Two digits, a letter and four digits, like this: %(example)s"), "21A1234"
+        ),
         required=False,
         max_length=20,
     )
@@ -276,6 +295,60 @@ class CustodyForm(StepForm):
         return din
 
 
+class PersonContactForm(StepForm):
+    """For an application filled in by someone else: how to reach the person themselves, which
+    may differ from how to reach the one filing (a person held is reached through the facility,
+    a person at home may have a phone of their own, or be reached only through the family)."""
+
+    reach = forms.ChoiceField(
+        label=_("How can we safely reach the person?"),
+        widget=forms.RadioSelect,
+    )
+    phone = ContactForm.base_fields["phone"]
+    email = ContactForm.base_fields["email"]
+    address = ContactForm.base_fields["address"]
+    leave_message = _yes_no(
+        _("May we leave the person a message?"),
+        _("Answer this if you chose a phone call or WhatsApp."),
+    )
+
+    field_order = ["reach", "phone", "email", "address", "leave_message"]
+    REACH_AT_HOME = [
+        ("through_filer", _("Only through me")),
+        ("phone", _("Phone call")),
+        ("whatsapp", _("WhatsApp")),
+        ("email", _("Email")),
+        ("mail", _("Letter by post")),
+    ]
+    REACH_HELD = [
+        ("through_filer", _("Only through me")),
+        ("legal_call", _("A legal call or visit at the detention centre or prison")),
+        ("legal_mail", _("A legal letter to the detention centre or prison")),
+    ]
+
+    def __init__(self, *args, in_custody: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reach"].choices = self.REACH_HELD if in_custody else self.REACH_AT_HOME
+        self.fields["leave_message"].required = False
+        if in_custody:  # reached where they are held: no phone, e-mail or address of their own
+            for name in ("phone", "email", "address", "leave_message"):
+                del self.fields[name]
+
+    def clean_phone(self) -> str:
+        return _checked_phone(self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        reach = cleaned.get("reach")
+        needs = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
+        field = needs.get(reach)
+        if field and not cleaned.get(field):
+            self.add_error(field, _("We need this to reach the person the way you chose."))
+        if reach in ("phone", "whatsapp") and cleaned.get("leave_message") is None:
+            self.add_error("leave_message", REQUIRED)
+        return cleaned
+
+
 A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)
 
 
@@ -292,7 +365,10 @@ class ImmigrationForm(StepForm):
     )
     a_number = forms.CharField(
         label=_("A-number (if you know it)"),
-        help_text=_("8 or 9 digits, on immigration papers, often written A123456789."),
+        help_text=hint_with_example(
+            _("8 or 9 digits. It is on immigration papers and often looks like this: %(example)s"),
+            "A123456789",
+        ),
         required=False,
         max_length=20,
     )

@@ -88,17 +88,26 @@ class Step:
     def is_applicable(self, answers: Answers) -> bool:
         return True
 
+    def form_kwargs(self, answers: Answers) -> dict[str, Any]:
+        """What the step's form is told of earlier answers (its questions may depend on them)."""
+        return {}
+
+    def context(self, answers: Answers) -> dict[str, Any]:
+        """More for the step's template."""
+        return {}
+
     def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row] | None:
         """The step's answers as rows, the intake's questions as labels; None leaves it out."""
-        form = self.form_class(initial=self.form_class.initial_from(answers.get(self.identifier)))
+        initial = self.form_class.initial_from(answers.get(self.identifier))
+        form = self.form_class(initial=initial, **self.form_kwargs(answers))
         saved = answers.get(self.identifier) or {}
         return [(field.label, _shown(field, saved)) for field in form]
 
     def handle(self, page: Page) -> HttpResponse:
         """GET shows the form with what was saved; a valid POST saves it and moves on."""
-        form_class = self.form_class
+        form_class, kwargs = self.form_class, self.form_kwargs(page.answers)
         if page.request.method == "POST":
-            form = form_class(page.request.POST)
+            form = form_class(page.request.POST, **kwargs)
             if form.is_valid():
                 page.save(form.as_answers())
                 return page.done()
@@ -107,8 +116,18 @@ class Step:
                 page.save(form.as_partial())
                 return page.done()
         else:
-            form = form_class(initial=form_class.initial_from(page.answers.get(self.identifier)))
-        return page.render({"form": form})
+            initial = form_class.initial_from(page.answers.get(self.identifier))
+            form = form_class(initial=initial, **kwargs)
+        return page.render({"form": form, **self.context(page.answers)})
+
+
+def for_someone(answers: Answers) -> bool:
+    """The application is filled in by someone other than the person (family, a lawyer...)."""
+    return (answers.get("filer") or {}).get("who") not in (None, "applicant")
+
+
+def in_custody(answers: Answers) -> bool:
+    return (answers.get("contact") or {}).get("where_now") in forms.IN_CUSTODY
 
 
 class FilerStep(Step):
@@ -128,6 +147,9 @@ class ContactStep(Step):
     title = gettext_lazy("Safe contact")
     form_class = forms.ContactForm
 
+    def form_kwargs(self, answers: Answers) -> dict[str, Any]:
+        return {"for_someone": for_someone(answers)}
+
 
 class CustodyStep(Step):
     """Only for a person in ICE detention or a New York State prison."""
@@ -138,7 +160,22 @@ class CustodyStep(Step):
     part_of = "contact"  # numbered with it: the count of steps never jumps
 
     def is_applicable(self, answers: Answers) -> bool:
-        return (answers.get("contact") or {}).get("where_now") in forms.IN_CUSTODY
+        return in_custody(answers)
+
+
+class PersonContactStep(Step):
+    """Only when someone else fills in the form: how to reach the person themselves."""
+
+    identifier = "person_contact"
+    title = gettext_lazy("Safe contact for the person")
+    form_class = forms.PersonContactForm
+    part_of = "contact"
+
+    def is_applicable(self, answers: Answers) -> bool:
+        return for_someone(answers)
+
+    def form_kwargs(self, answers: Answers) -> dict[str, Any]:
+        return {"in_custody": in_custody(answers)}
 
 
 class ImmigrationStep(Step):
@@ -324,9 +361,11 @@ class ConsentStep(Step):
     form_class = forms.ConsentForm
     template_name = "intake/consent.html"
 
-    @staticmethod
-    def for_someone(answers: Answers) -> bool:
-        return (answers.get("filer") or {}).get("who") not in (None, "applicant")
+    def form_kwargs(self, answers: Answers) -> dict[str, Any]:
+        return {"for_someone": for_someone(answers)}
+
+    def context(self, answers: Answers) -> dict[str, Any]:
+        return {"for_someone": for_someone(answers)}
 
     def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row]:
         saved = answers.get(self.identifier) or {}
@@ -334,25 +373,10 @@ class ConsentStep(Step):
             return [(_("Consent"), "—")]
         who = (
             _("Given by the person filling in the form, who says the person knows and agrees")
-            if self.for_someone(answers)
+            if for_someone(answers)
             else _("Given by the person")
         )
         return [(_("Consent"), who)]
-
-    def handle(self, page: Page) -> HttpResponse:
-        for_someone = self.for_someone(page.answers)
-        if page.request.method == "POST":
-            form = self.form_class(page.request.POST, for_someone=for_someone)
-            if form.is_valid():
-                page.save(form.as_answers())
-                return page.done()
-            if page.request.POST.get("action") == "later":
-                page.save(form.as_partial())
-                return page.done()
-        else:
-            initial = self.form_class.initial_from(page.answers.get(self.identifier))
-            form = self.form_class(initial=initial, for_someone=for_someone)
-        return page.render({"form": form, "for_someone": for_someone})
 
 
 STEPS: list[Step] = [
@@ -360,6 +384,7 @@ STEPS: list[Step] = [
     ApplicantStep(),
     ContactStep(),
     CustodyStep(),
+    PersonContactStep(),
     ImmigrationStep(),
     ConvictionsStep(),
     StoryStep(),

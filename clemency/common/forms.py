@@ -3,11 +3,26 @@
 import unicodedata
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from clemency.common import text
 
 REQUIRED = _("Please answer this question.")
+
+
+def hint_with_example(hint, example: str):
+    """A field's hint whose ``%(example)s`` (a code, a number) is shown isolated, left to right,
+    in any page's direction. Hints are written so the example ends them with no full stop: on
+    a right-to-left page a stop after it would be drawn on its far side ("A123456789." read as
+    ".A123456789"). Django's field template shows hints as HTML; the hint itself is escaped."""
+
+    def shown() -> str:
+        code = format_html('<bdi dir="ltr" class="example">{}</bdi>', example)
+        return escape(str(hint)) % {"example": code}
+
+    return lazy(shown, str)()
 
 
 def date_field(label, *, required=False, help_text="") -> forms.DateField:

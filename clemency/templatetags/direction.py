@@ -6,10 +6,12 @@ the page's direction, and on a right-to-left page "+1 347 555 0199" reads "0199 
 Such values are left-to-right.
 """
 
+import re
 import unicodedata
 
 from django import template
-from django.utils.safestring import SafeData
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
 
 register = template.Library()
 
@@ -24,3 +26,28 @@ def direction(value) -> str:
         if unicodedata.bidirectional(character) in ("L", "R", "AL"):
             return "auto"
     return "ltr"
+
+
+# A number or code as people write one: digits (any script's) with the letters, hyphens, dots,
+# slashes and brackets in it, a leading "+", and single spaces between groups of digits
+# ("+1 347-555-0199", "2014-03-02", "21A1234", "A-123-456-789"); never a full stop after it.
+_TAIL = r"(?:[A-Za-z\d\-./()]*[A-Za-z\d)])?"
+_NUMBER = re.compile(rf"\+?\(?(?:[A-Za-z]+-?)?\d{_TAIL}(?: \(?\d{_TAIL})*")
+
+
+@register.filter
+def numbers_ltr(value):
+    """Typed text with each number in it isolated left to right. After an Arabic letter, digits
+    are "Arabic numbers" to the bidi algorithm, and a hyphen between two of them is not part of
+    the number: "رقم 718-555-0100" is drawn "0100-555-718". Safe HTML is returned as it is (its
+    typed parts are isolated already)."""
+    if isinstance(value, SafeData):
+        return value
+    text = str(value)
+    parts, last = [], 0
+    for number in _NUMBER.finditer(text):
+        parts.append(escape(text[last : number.start()]))
+        parts.append(f'<bdi dir="ltr">{escape(number.group())}</bdi>')
+        last = number.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every typed part is escaped above

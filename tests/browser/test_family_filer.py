@@ -8,23 +8,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from clemency.accounts.roles import Role
 from tests.browser.conftest import sign_in
-from tests.browser.test_intake import fill_step, submit
+from tests.browser.test_intake import choose, fill_step, submit
 from tests.documents import pdf
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE_360 = {"width": 360, "height": 740}
 
-# The x position of the first and the last character of an element's text, as rendered.
-ENDS = """element => {
-  const text = element.firstChild;
-  const range = document.createRange();
-  range.setStart(text, 0); range.setEnd(text, 1);
-  const first = range.getBoundingClientRect().left;
-  range.setStart(text, text.length - 1); range.setEnd(text, text.length);
-  const last = range.getBoundingClientRect().left;
-  return [first, last];
-}"""
 
 
 def phone_page(browser: Browser, live_server, context_args, language: str) -> Page:
@@ -68,32 +58,99 @@ def test_with_javascript_a_refused_upload_says_why_and_an_added_one_says_so(
     assert_accessible(page)
 
 
-def test_in_arabic_a_phone_number_reads_in_its_order_while_typed_and_on_review(
+# The x position of each character of `needle` where it is drawn inside `root` (the first text
+# node holding it), or null.
+DRAWN = """(root, needle) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at < 0) continue;
+    const range = document.createRange();
+    const xs = [];
+    for (let i = at; i < at + needle.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      xs.push(range.getBoundingClientRect().left);
+    }
+    return xs;
+  }
+  return null;
+}"""
+
+
+def assert_drawn_in_order(page: Page, needle: str, within: str = "main") -> None:
+    """Each character of `needle` is drawn right of the one before: read as typed."""
+    xs = page.locator(within).first.evaluate(DRAWN, needle)
+    assert xs is not None, f"{needle!r} is not on the page"
+    assert xs == sorted(xs), f"{needle!r} is drawn out of order: {xs}"
+    assert xs[0] < xs[-1], needle
+
+
+def test_a_whole_application_in_arabic_on_a_phone_shows_every_number_and_code_in_order(
     browser: Browser, live_server, browser_context_args, assert_accessible
 ):
     page = phone_page(browser, live_server, browser_context_args, "ar")
-    start(page, live_server)
+    page.goto(live_server.url + "/intake/start/")
+    page.locator("form.stack button").click()
+    code = page.locator("p.code").inner_text().strip()
+    assert_drawn_in_order(page, code)
+    page.locator("a.button").click()
     for identifier in ("filer", "applicant"):
         fill_step(page, identifier)
         submit(page)
-    fill_step(page, "contact")
+    # The one filing: WhatsApp, with an e-mail address too; the person is in a state prison.
+    choose(page, "where_now", "state_prison")
+    choose(page, "method", "whatsapp")
     page.locator("#id_phone").fill("+1 347 555 0199")
-    field = page.locator("#id_phone")
-    assert field.evaluate("element => getComputedStyle(element).direction") == "ltr"
-    # Header on a phone: the languages take one row, not three.
-    header = page.locator(".site-header").bounding_box()
-    assert header["height"] < 120, header
+    page.locator("#id_email").fill("ana.garcia@example.org")
+    choose(page, "leave_message", "no")
+    assert page.locator("#id_phone").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert page.locator("#id_email").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # Header on a phone: the languages take one row, not three; nothing wider than the screen.
+    assert page.locator(".site-header").bounding_box()["height"] < 120
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     submit(page)
-    for identifier in ("immigration", "convictions", "story", "documents", "consent"):
-        fill_step(page, identifier)
-        submit(page)
+    assert_drawn_in_order(page, "21A1234", "#id_din_helptext")
+    assert page.locator("#id_din_helptext").inner_text().strip().endswith("21A1234")
+    page.locator("#id_facility").fill("Sing Sing Correctional Facility")
+    page.locator("#id_din").fill("21A1234")
+    choose(page, "mail_read_by_others", "yes")
+    submit(page)
+    fill_step(page, "person_contact")
+    submit(page)
+    # The A-number hint: the example in its order, and no full stop drawn on its far side.
+    hint = page.locator("#id_a_number_helptext")
+    assert hint.inner_text().strip().endswith("A123456789")
+    assert_drawn_in_order(page, "A123456789", "#id_a_number_helptext")
+    assert_accessible(page)
+    fill_step(page, "immigration")
+    submit(page)
+    fill_step(page, "convictions")
+    page.locator("#id_conviction-court").fill("Queens Criminal Court")
+    page.locator("#id_conviction-docket").fill("2014-00123")
+    page.locator('form.stack button[value="add"]').click()
+    assert_drawn_in_order(page, "2014-00123", ".convictions")
+    submit(page)
+    page.locator("#id_text").fill("عاش في Brooklyn منذ 20 سنة، رقم 718-555-0100")
+    submit(page)
+    submit(page)  # no documents
+    fill_step(page, "consent")
+    submit(page)
     expect(page).to_have_url(live_server.url + "/intake/review/")
-    shown = page.locator("dd", has_text="0199")
-    expect(shown).to_have_count(1)
-    first, last = shown.evaluate(ENDS)
-    assert first < last, "the phone number is drawn right to left"
-    assert shown.inner_text().strip() == "+1 347 555 0199"
+    for typed in ("+1 347 555 0199", "ana.garcia@example.org", "21A1234", "2014-00123"):
+        assert_drawn_in_order(page, typed)
+    assert_drawn_in_order(page, "718-555-0100")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    page.locator("form.stack button").click()
+    reference = page.locator("dd.code").nth(0).inner_text().strip()
+    status_code = page.locator("dd.code").nth(1).inner_text().strip()
+    assert_drawn_in_order(page, reference)
+    assert_drawn_in_order(page, status_code)
+    page.goto(live_server.url + "/status/")
+    page.locator("#id_reference").fill(reference)
+    page.locator("#id_status_code").fill(status_code)
+    page.locator("form.stack button").click()
+    assert_drawn_in_order(page, reference, ".message.success")
     assert_accessible(page)
 
 
@@ -161,3 +218,35 @@ def test_switching_language_in_the_middle_of_a_step_keeps_what_was_typed(
     page.locator("#id_legal_name").press("Enter")
     expect(page).to_have_url(live_server.url + "/intake/contact/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
+
+
+# Each line of a radio button's label starts after the button (inline-start side), measured.
+RADIO_LINES = """label => {
+  const input = label.querySelector("input").getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(label);
+  range.setStartAfter(label.querySelector("input"));
+  const lines = Array.from(range.getClientRects()).filter(r => r.width > 0);
+  const rtl = getComputedStyle(label).direction === "rtl";
+  return {
+    lines: lines.length,
+    beside: lines.every(r => rtl ? r.right <= input.left + 0.5 : r.left >= input.right - 0.5),
+  };
+}"""
+
+
+@pytest.mark.parametrize("language", ["ht", "ar"])
+def test_radio_labels_wrap_beside_their_button_on_a_phone(
+    browser: Browser, live_server, browser_context_args, language
+):
+    page = phone_page(browser, live_server, browser_context_args, language)
+    start(page, live_server)
+    fill_step(page, "filer")
+    submit(page)
+    fill_step(page, "applicant")
+    submit(page)
+    expect(page).to_have_url(live_server.url + "/intake/contact/")
+    labels = page.locator('fieldset label:has(input[type="radio"])')
+    measured = [labels.nth(i).evaluate(RADIO_LINES) for i in range(labels.count())]
+    assert any(item["lines"] > 1 for item in measured), "no label long enough to wrap"
+    assert all(item["beside"] for item in measured), measured

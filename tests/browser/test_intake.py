@@ -33,6 +33,8 @@ def fill_step(page: Page, identifier: str) -> None:
         choose(page, "method", "phone")
         page.locator("#id_phone").fill("+1 718 555 0100")
         choose(page, "leave_message", "no")
+    elif identifier == "person_contact":
+        choose(page, "reach", "through_filer")
     elif identifier == "immigration":
         page.locator("#id_status").select_option("permanent_resident")
         page.locator("#id_a_number").fill("A123456789")
@@ -129,7 +131,8 @@ def test_apply_save_resume_send_and_check(
     page.locator("#id_code").fill(code.lower().replace("-", " "))
     page.locator("form.stack button").click()
     expect(page).to_have_url(live_server.url + "/intake/contact/")
-    for identifier in ("contact", "immigration", "convictions", "story", "documents", "consent"):
+    steps = ("contact", "person_contact", "immigration", "convictions", "story", "documents")
+    for identifier in (*steps, "consent"):
         fill_step(page, identifier)
         assert_accessible(page)
         submit(page)

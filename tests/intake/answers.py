@@ -20,6 +20,7 @@ VALID = {
         "leave_message": "no",
     },
     "custody": {"facility": "Orange County Jail", "mail_read_by_others": "yes"},
+    "person_contact": {"reach": "legal_call"},
     "immigration": {
         "status": "permanent_resident",
         "a_number": "A-123-456-789",

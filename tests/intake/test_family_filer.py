@@ -238,11 +238,17 @@ def test_the_step_count_is_the_same_for_people_held_and_at_home(client):
     at_home = client.post(
         step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"}
     )
-    assert "Step 4 of 8" in client.get(at_home.url).text
+    assert at_home.url == step_url("person_contact")
+    assert "Step 3 of 8" in client.get(at_home.url).text
+    reach = {"reach": "through_filer", "action": "next"}
+    assert client.post(at_home.url, reach).url == step_url("immigration")
+    assert "Step 4 of 8" in client.get(step_url("immigration")).text
     held = client.post(step_url("contact"), VALID["contact"] | {"action": "next"})
     assert held.url == step_url("custody")
     assert "Step 3 of 8" in client.get(step_url("custody")).text
     client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    assert "Step 3 of 8" in client.get(step_url("person_contact")).text
+    client.post(step_url("person_contact"), VALID["person_contact"] | {"action": "next"})
     assert "Step 4 of 8" in client.get(step_url("immigration")).text
 
 
@@ -385,6 +391,7 @@ def test_the_person_language_defaults_to_the_form_and_can_be_any(
     for identifier in (
         "contact",
         "custody",
+        "person_contact",
         "immigration",
         "convictions",
         "story",
@@ -465,7 +472,7 @@ def test_finish_later_on_the_convictions_step_keeps_the_list_and_what_is_typed(c
     assert 'value="Assault-Typed"' in page
 
 
-# --- 10. Switching language in the middle of a step keeps what was typed ----------------------------
+# --- 10. Switching language in the middle of a step keeps what was typed ---------------------
 
 
 def test_the_language_buttons_of_a_step_send_its_form_and_keep_what_was_typed(client):
@@ -526,3 +533,77 @@ def test_the_documents_step_keeps_its_own_language_form(client):
     page = client.get(step_url("documents")).text
     assert "switch_language" not in page
     assert 'name="language" value="es"' in page
+
+
+# --- 4. The person and the one filing each have their own safe contact ----------------------
+
+
+def test_someone_filing_for_a_person_held_says_how_to_reach_each(
+    client, django_capture_on_commit_callbacks, staff
+):
+    from django.test import Client
+
+    from cases.models import Case
+
+    started(client)
+    fill_until(client, "contact")
+    page = client.get(step_url("contact")).text
+    assert "How can we contact you safely? You: the one filling in this form." in page
+    client.post(step_url("contact"), VALID["contact"] | {"action": "next"})
+    client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    held = client.get(step_url("person_contact")).text
+    assert "How can we safely reach the person?" in held
+    assert "A legal call or visit at the detention centre or prison" in held
+    assert 'name="phone"' not in held  # a person held has no phone of their own to give
+    assert client.post(step_url("person_contact"), {"action": "next"}).status_code == 200
+    reach = {"reach": "legal_call", "action": "next"}
+    assert client.post(step_url("person_contact"), reach).url == step_url("immigration")
+    for identifier in ("immigration", "convictions", "story", "documents", "consent"):
+        payload = VALID[identifier]
+        if identifier == "convictions":
+            client.post(step_url(identifier), payload | {"action": "add"})
+            payload = {"outside_ny": "no"}
+        client.post(step_url(identifier), payload | {"action": "next"})
+    review = client.get(reverse("intake:review")).text
+    assert "Safe contact for the person" in review
+    assert "A legal call or visit at the detention centre or prison" in review
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("intake:review"))
+    viewer = Client()
+    viewer.force_login(staff)
+    case = Case.objects.get()
+    shown = viewer.get(reverse("cases:case", kwargs={"case_id": case.pk})).text
+    # Staff see whom each answer is about: the filer's phone, the person's legal call.
+    assert "You: the one filling in this form." in shown
+    assert "+1 718 555 0100" in shown
+    assert "A legal call or visit at the detention centre or prison" in shown
+
+
+def test_a_person_at_home_can_have_their_own_phone(client):
+    started(client)
+    fill_until(client, "contact")
+    at_home = VALID["contact"] | {"where_now": "home", "action": "next"}
+    client.post(step_url("contact"), at_home)
+    page = client.get(step_url("person_contact")).text
+    assert "WhatsApp" in page
+    assert "A legal call" not in page
+    missing = client.post(step_url("person_contact"), {"reach": "whatsapp", "action": "next"})
+    assert "We need this to reach the person the way you chose." in missing.text
+    assert "Please answer this question." in missing.text  # may we leave a message?
+    own = {"reach": "whatsapp", "phone": "+1 347 555 0199", "leave_message": "no"}
+    answer = client.post(step_url("person_contact"), own | {"action": "next"})
+    assert answer.url == step_url("immigration")
+    review = client.get(reverse("intake:review")).text
+    assert "+1 347 555 0199" in review
+    assert "+1 718 555 0100" in review
+
+
+def test_a_person_filing_for_themselves_is_asked_once(client):
+    started(client)
+    client.post(step_url("filer"), {"who": "applicant", "action": "next"})
+    client.post(step_url("applicant"), VALID["applicant"] | {"action": "next"})
+    page = client.get(step_url("contact")).text
+    assert "How can we contact you safely?</" in page  # no "the one filling in this form"
+    at_home = VALID["contact"] | {"where_now": "home", "action": "next"}
+    assert client.post(step_url("contact"), at_home).url == step_url("immigration")
+    assert client.get(step_url("person_contact")).url == step_url("immigration")

@@ -339,8 +339,8 @@ def test_the_custody_step_applies_only_to_people_held(client):
         client.post(step_url(identifier), VALID[identifier] | {"action": "next"})
     at_home = VALID["contact"] | {"where_now": "home", "action": "next"}
     response = client.post(step_url("contact"), at_home)
-    assert response.headers["Location"] == step_url("immigration")
-    assert client.get(step_url("custody")).headers["Location"] == step_url("immigration")
+    assert response.headers["Location"] == step_url("person_contact")
+    assert client.get(step_url("custody")).headers["Location"] == step_url("person_contact")
     assert "Step 4 of 8" in client.get(step_url("immigration")).text
 
     held = VALID["contact"] | {"action": "next"}
@@ -396,7 +396,11 @@ def test_deportation_details_and_imminent_removal(client, django_capture_on_comm
     started(client)
     future = client.post(step_url("immigration"), {"status": "none", "deported_on": "2999-01-01"})
     assert "Please check the date." in future.text
-    valid_home = {**VALID, "contact": VALID["contact"] | {"where_now": "home"}}
+    valid_home = {
+        **VALID,
+        "contact": VALID["contact"] | {"where_now": "home"},
+        "person_contact": {"reach": "through_filer"},
+    }
     for step in STEPS:
         data = valid_home[step.identifier]
         if step.identifier == "immigration":
