@@ -358,7 +358,7 @@ class ImmigrationForm(StepForm):
         choices=[
             ("permanent_resident", _("Permanent resident (green card)")),
             ("visa", _("A visa")),
-            ("asylum_tps", _("Asylum, refugee or TPS")),
+            ("asylum_tps", _("Asylum, refugee status, or TPS (Temporary Protected Status)")),
             ("none", _("No status")),
             ("unknown", _("I do not know")),
         ],
@@ -420,9 +420,9 @@ class StoryForm(StepForm):
     text = TextField(
         label=_("Tell us about the person"),
         help_text=_(
-            "Family in the United States, years here, work, health, what they have done to "
-            "change their life, anything else that matters. Write as much or as little as you "
-            "want."
+            "For example: family in the United States, years here, work, health. Also what they "
+            "did to change their life, and anything else that matters. Write as much or as "
+            "little as you want."
         ),
         required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -457,7 +457,12 @@ class ConvictionForm(StepForm):
         max_length=300,
     )
     court = TextField(label=_("Court"), required=False, max_length=200)
-    docket = TextField(label=_("Docket or indictment number"), required=False, max_length=100)
+    docket = TextField(
+        label=_("Docket or indictment number"),
+        help_text=_("The number the court gave the case. It is on court papers."),
+        required=False,
+        max_length=100,
+    )
     date = date_field(_("Date of the conviction"))
     sentence = TextField(label=_("Sentence"), required=False, max_length=300)
     sentence_status = forms.ChoiceField(

@@ -46,6 +46,8 @@ def numbers_ltr(value):
     text = str(value)
     parts, last = [], 0
     for number in _NUMBER.finditer(text):
+        if number.group().isdigit():
+            continue  # digits alone are drawn in their order anyway ("17", "1990")
         parts.append(escape(text[last : number.start()]))
         parts.append(f'<bdi dir="ltr">{escape(number.group())}</bdi>')
         last = number.end()

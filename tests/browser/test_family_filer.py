@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE_360 = {"width": 360, "height": 740}
 
 
-
 def phone_page(browser: Browser, live_server, context_args, language: str) -> Page:
     context = browser.new_context(**{**context_args, "viewport": PHONE_360})
     context.add_cookies(

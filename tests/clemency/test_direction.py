@@ -13,8 +13,9 @@ from clemency.templatetags.direction import direction, numbers_ltr
         ("DIN 21A1234", 'DIN <bdi dir="ltr">21A1234</bdi>'),
         ("A-123-456-789", '<bdi dir="ltr">A-123-456-789</bdi>'),
         ("+1 (347) 555-0199", '<bdi dir="ltr">+1 (347) 555-0199</bdi>'),
-        ("منذ ٢٠ سنة", 'منذ <bdi dir="ltr">٢٠</bdi> سنة'),
-        ("<b>2</b>", '&lt;b&gt;<bdi dir="ltr">2</bdi>&lt;/b&gt;'),  # typed text is escaped
+        ("منذ ٢٠-٢١ سنة", 'منذ <bdi dir="ltr">٢٠-٢١</bdi> سنة'),
+        ("17 مايو، 1990", "17 مايو، 1990"),  # digits alone are in their order anyway
+        ("<b>2-3</b>", '&lt;b&gt;<bdi dir="ltr">2-3</bdi>&lt;/b&gt;'),  # typed text is escaped
         ("Brooklyn", "Brooklyn"),
     ],
 )
