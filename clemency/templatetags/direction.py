@@ -53,3 +53,15 @@ def numbers_ltr(value):
         last = number.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every typed part is escaped above
+
+
+# Marks that end a question or sentence in our languages (Latin, Arabic, Bengali).
+_END_MARKS = ("?", "؟", ".", ":", "!", "।")
+
+
+@register.filter
+def then(label) -> str:
+    """What goes between a field's label and its error in a list of problems: a colon, unless
+    the label ends a question or sentence already ("May we leave a message?: ..." and the
+    Arabic "...؟:" read as mistakes)."""
+    return " " if str(label).rstrip().endswith(_END_MARKS) else ": "

@@ -34,3 +34,13 @@ def test_safe_html_is_left_as_it_is():
 )
 def test_direction_of_a_value(value, way):
     assert direction(value) == way
+
+
+@pytest.mark.parametrize(
+    ("label", "between"),
+    [("Phone number", ": "), ("May we leave a message?", " "), ("هل يمكننا ترك رسالة؟", " ")],
+)
+def test_no_colon_after_a_question_in_the_list_of_problems(label, between):
+    from clemency.templatetags.direction import then
+
+    assert then(label) == between

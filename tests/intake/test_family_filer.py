@@ -607,3 +607,11 @@ def test_a_person_filing_for_themselves_is_asked_once(client):
     at_home = VALID["contact"] | {"where_now": "home", "action": "next"}
     assert client.post(step_url("contact"), at_home).url == step_url("immigration")
     assert client.get(step_url("person_contact")).url == step_url("immigration")
+
+
+def test_the_list_of_problems_puts_no_colon_after_a_question(client):
+    client.cookies["django_language"] = "ar"
+    started(client)
+    refused = client.post(step_url("filer"), {"action": "next"})
+    assert "؟:" not in refused.text
+    assert "?:" not in refused.text
