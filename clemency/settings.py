@@ -418,8 +418,10 @@ INTAKE_GUESS_LIMIT = env_int("INTAKE_GUESS_LIMIT", 10)
 INTAKE_STATUS_CODE_LIMIT = env_int("INTAKE_STATUS_CODE_LIMIT", 5)
 # ...and wrong status codes from one client address for any applications (a legal-aid office's
 # many clients), and from the /48 around an IPv6 client (a right code always counts back).
-INTAKE_STATUS_GUESS_LIMIT = env_int("INTAKE_STATUS_GUESS_LIMIT", 60)
-INTAKE_STATUS_NETWORK_LIMIT = env_int("INTAKE_STATUS_NETWORK_LIMIT", 240)
+# Each wrong one costs an Argon2 check from the shared budget below, so this is also what one
+# address can take of it (CODE_CHECK_GLOBAL_LIMIT / 30 = 200 addresses to spend it in an hour).
+INTAKE_STATUS_GUESS_LIMIT = env_int("INTAKE_STATUS_GUESS_LIMIT", 30)
+INTAKE_STATUS_NETWORK_LIMIT = env_int("INTAKE_STATUS_NETWORK_LIMIT", 120)
 # IPv6 clients count by their /64 above, and also by the /48 around it (one site or customer
 # can hold 65,536 /64s): generous for a carrier's many phones, tight for one attacker's block.
 INTAKE_GUESS_NETWORK_LIMIT = env_int("INTAKE_GUESS_NETWORK_LIMIT", 60)

@@ -32,6 +32,10 @@ TOO_LONG = _(
 )
 
 
+def _blank(value) -> bool:
+    return value in (None, "", [])
+
+
 class StepForm(forms.Form):
     """Plain-language required message, and JSON-friendly cleaned data."""
 
@@ -75,13 +79,47 @@ class StepForm(forms.Form):
                     kept[name] = raw
         return {**kept, "_partial": True}
 
+    def switched(self, saved: dict | None) -> dict | None:
+        """For a language button pressed on the page: what was saved, with each answer the
+        person changed there kept as "finish later" keeps it; None if nothing changed (a default
+        the page showed, such as the form's language, is not an answer). The step then waits to
+        be answered: a language button never finishes a step."""
+        self.is_valid()
+        before = {key: value for key, value in (saved or {}).items() if key != "_partial"}
+        typed = self.as_partial()
+        kept = dict(before)
+        changed = False
+        for name, field in self.fields.items():
+            was = before.get(name, self.get_initial_for_field(field, name))
+            now = typed.get(name)
+            if (_blank(now) and _blank(was)) or now == was:
+                continue
+            changed = True
+            if _blank(now):
+                kept.pop(name, None)
+            else:
+                kept[name] = now
+        return {**kept, "_partial": True} if changed else None
+
     @classmethod
     def initial_from(cls, answers: dict | None) -> dict:
         return {key: value for key, value in (answers or {}).items() if key != "_partial"}
 
 
+class YesNoField(forms.TypedChoiceField):
+    """Yes or no, kept as True or False; a saved answer shows its button chosen again."""
+
+    def prepare_value(self, value):
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
+    def has_changed(self, initial, data) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "")
+
+
 def _yes_no(label, help_text="") -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
+    return YesNoField(
         label=label,
         help_text=help_text,
         choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -344,8 +382,15 @@ class PersonContactForm(StepForm):
         field = needs.get(reach)
         if field and not cleaned.get(field):
             self.add_error(field, _("We need this to reach the person the way you chose."))
-        if reach in ("phone", "whatsapp") and cleaned.get("leave_message") is None:
+        calls = reach in ("phone", "whatsapp")
+        if calls and cleaned.get("leave_message") is None:
             self.add_error("leave_message", REQUIRED)
+        if reach:  # only the way chosen is kept: staff must not use a number given before
+            for name in ("phone", "email", "address"):
+                if name in cleaned and name != field:
+                    cleaned[name] = ""
+            if "leave_message" in cleaned and not calls:
+                cleaned["leave_message"] = None
         return cleaned
 
 
@@ -362,6 +407,8 @@ class ImmigrationForm(StepForm):
             ("none", _("No status")),
             ("unknown", _("I do not know")),
         ],
+        # Buttons, none chosen: a list opened on nothing would answer with its first choice.
+        widget=forms.RadioSelect,
     )
     a_number = forms.CharField(
         label=_("A-number (if you know it)"),

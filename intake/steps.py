@@ -92,6 +92,15 @@ class Step:
         """What the step's form is told of earlier answers (its questions may depend on them)."""
         return {}
 
+    def stamp(self, answers: Answers) -> dict[str, Any]:
+        """Saved with the step's answers: what they were given under (see ``reconciled``)."""
+        return {}
+
+    def reconciled(self, answers: Answers, saved: Any) -> Any:
+        """The step's saved answers once earlier ones have changed: as they are, or marked to
+        be answered again (PARTIAL), keeping what still fits."""
+        return saved
+
     def context(self, answers: Answers) -> dict[str, Any]:
         """More for the step's template."""
         return {}
@@ -106,14 +115,22 @@ class Step:
     def handle(self, page: Page) -> HttpResponse:
         """GET shows the form with what was saved; a valid POST saves it and moves on."""
         form_class, kwargs = self.form_class, self.form_kwargs(page.answers)
+        stamp = self.stamp(page.answers)
         if page.request.method == "POST":
+            saved = page.answers.get(self.identifier)
+            if page.switching_language:
+                initial = form_class.initial_from(saved)
+                switched = form_class(page.request.POST, initial=initial, **kwargs).switched(saved)
+                if switched is not None:
+                    page.save({**switched, **stamp})
+                return page.done()
             form = form_class(page.request.POST, **kwargs)
             if form.is_valid():
-                page.save(form.as_answers())
+                page.save({**form.as_answers(), **stamp})
                 return page.done()
-            if page.request.POST.get("action") == "later" or page.switching_language:
+            if page.request.POST.get("action") == "later":
                 # "Answer what you know": what is typed is kept, and the step waits.
-                page.save(form.as_partial())
+                page.save({**form.as_partial(), **stamp})
                 return page.done()
         else:
             initial = form_class.initial_from(page.answers.get(self.identifier))
@@ -150,6 +167,18 @@ class ContactStep(Step):
     def form_kwargs(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
 
+    def stamp(self, answers: Answers) -> dict[str, Any]:
+        return {"for_someone": for_someone(answers)}
+
+    def reconciled(self, answers: Answers, saved: Any) -> Any:
+        """Answered about the one filing, and now the person files (or the other way): the
+        question meant someone else, so it is asked again (what was typed is kept)."""
+        if isinstance(saved, dict) and saved.get("for_someone", for_someone(answers)) != (
+            for_someone(answers)
+        ):
+            return {**saved, "for_someone": for_someone(answers), PARTIAL: True}
+        return saved
+
 
 class CustodyStep(Step):
     """Only for a person in ICE detention or a New York State prison."""
@@ -176,6 +205,17 @@ class PersonContactStep(Step):
 
     def form_kwargs(self, answers: Answers) -> dict[str, Any]:
         return {"in_custody": in_custody(answers)}
+
+    def reconciled(self, answers: Answers, saved: Any) -> Any:
+        """The person was at home and is now held (or the other way): the ways to reach them
+        differ, so the question is asked again, with only what still fits kept."""
+        if not isinstance(saved, dict) or not saved.get("reach"):
+            return saved
+        form = self.form_class(**self.form_kwargs(answers))
+        if saved["reach"] in dict(form.fields["reach"].choices):
+            return saved
+        fitting = {name: value for name, value in saved.items() if name in form.fields}
+        return {**fitting, "reach": None, PARTIAL: True}
 
 
 class ImmigrationStep(Step):
@@ -218,7 +258,9 @@ class ConvictionsStep(Step):
             action = request.POST.get("action", "next")
             conviction = forms.ConvictionForm(request.POST, prefix="conviction")
             other = forms.OtherConvictionsForm(request.POST)
-            if action == "later" or page.switching_language:
+            if page.switching_language:
+                return self._switch(page, saved, conviction, other)
+            if action == "later":
                 return self._later(page, convictions, conviction, other)
             if action.startswith("remove-"):
                 index = action.removeprefix("remove-")
@@ -271,6 +313,17 @@ class ConvictionsStep(Step):
         if typed is not None or outside is None or not convictions:
             saved |= {PARTIAL: True, **({"typed": typed} if typed else {})}
         page.save(saved)
+        return page.done()
+
+    def _switch(self, page: Page, saved: dict, conviction, other) -> HttpResponse:
+        """A language button: a conviction being typed is kept as typed (to be added in the new
+        language), the answer about other convictions kept; the step waits to be answered."""
+        outside = other.cleaned_data.get("outside_ny") if other.is_valid() else None
+        typing = conviction.has_input()
+        if typing or outside != saved.get("outside_ny"):
+            conviction.is_valid()
+            typed = {"typed": conviction.as_partial()} if typing else {}
+            page.save({**saved, "outside_ny": outside, **typed, PARTIAL: True})
         return page.done()
 
     def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
@@ -424,9 +477,10 @@ def first_unanswered(answers: Answers) -> Step | None:
 
 
 def without_inapplicable(answers: Answers) -> Answers:
-    """The answers minus those of steps that no longer apply (they are not sent)."""
+    """The answers minus those of steps that no longer apply (they are not sent), and each
+    step's answers as they stand after the others changed (``Step.reconciled``)."""
     return {
-        key: value
+        key: BY_IDENTIFIER[key].reconciled(answers, value) if key in BY_IDENTIFIER else value
         for key, value in answers.items()
         if key not in BY_IDENTIFIER or BY_IDENTIFIER[key].is_applicable(answers)
     }

@@ -33,6 +33,8 @@ STATUS_GUESS_NETWORK = limits.Rule("intake.status.guess.network", "INTAKE_STATUS
 STATUS_CODE = limits.Rule("intake.status.code", "INTAKE_STATUS_CODE_LIMIT")
 REFERENCE = limits.Rule("intake.reference", "INTAKE_REFERENCE_GUESS_LIMIT")
 CODE_CHECKS = limits.Rule("intake.code-checks", "CODE_CHECK_GLOBAL_LIMIT")
+# What a refusal tells the person (any other limit: "this connection").
+_REASONS = {START_EVERYONE: "busy", CODE_CHECKS: "busy", STATUS_CODE: "code", REFERENCE: "code"}
 
 
 class Throttled(Exception):
@@ -81,18 +83,16 @@ class Throttled(Exception):
         ) % {"minutes": self.minutes}
 
 
-def _hit_all(rules: list[tuple[limits.Rule, str]], *, reason: str = "connection") -> None:
+def _hit_all(rules: list[tuple[limits.Rule, str]]) -> None:
     """Count against each (rule, value) in turn; past any limit, give back the places already
-    taken and raise Throttled (`reason` for the last rule, "busy" for a global one)."""
+    taken and raise Throttled, saying which limit it was."""
     taken = []
-    for number, (rule, value) in enumerate(rules):
+    for rule, value in rules:
         verdict = limits.hit(rule, value)
         taken.append((rule, value))
         if not verdict.allowed:
             _refund_all(taken)
-            last = number == len(rules) - 1
-            why = "busy" if value == limits.GLOBAL else reason if last else "connection"
-            raise Throttled(verdict.retry_at, reason=why)
+            raise Throttled(verdict.retry_at, reason=_REASONS.get(rule, "connection"))
 
 
 def _refund_all(taken: list[tuple[limits.Rule, str]]) -> None:
@@ -136,7 +136,7 @@ def status_guess(client: str, reference: str | None) -> None:
     only an address that has failed on it at most once this hour may try (the applicant after
     a typo, not the one guessing). `reference` None: not one we could have given (counted for
     the address only). Throttled past any of them, with nothing counted."""
-    _hit_all(_status_rules(client, reference), reason="code")
+    _hit_all(_status_rules(client, reference))
     if reference is None:
         return
     verdict = limits.hit(REFERENCE, reference)

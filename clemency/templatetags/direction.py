@@ -28,29 +28,59 @@ def direction(value) -> str:
     return "ltr"
 
 
-# A number or code as people write one: digits (any script's) with the letters, hyphens, dots,
-# slashes and brackets in it, a leading "+", and single spaces between groups of digits
-# ("+1 347-555-0199", "2014-03-02", "21A1234", "A-123-456-789"); never a full stop after it.
+# A number as people write one: digits (any script's) and what joins them (letters, hyphens,
+# dots, slashes, brackets, a leading "+", single spaces between groups of digits):
+# "+1 347-555-0199", "2014-03-02", "21A1234"; never a full stop after it. It matches in linear
+# time: the tail holds no space, and a group after a space starts with a digit.
 _TAIL = r"(?:[A-Za-z\d\-./()]*[A-Za-z\d)])?"
-_NUMBER = re.compile(rf"\+?\(?(?:[A-Za-z]+-?)?\d{_TAIL}(?: \(?\d{_TAIL})*")
+_NUMBER = re.compile(rf"\+?\(?\d{_TAIL}(?: \(?\d{_TAIL})*")
+_STRONG = ("L", "R", "AL")
+
+
+def _last_strong(text: str, default: str | None) -> str | None:
+    for character in reversed(text):
+        kind = unicodedata.bidirectional(character)
+        if kind in _STRONG:
+            return kind
+    return default
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a bracket that has no partner inside it ("(رقم 718-555-0100)" isolates
+    718-555-0100, not "718-555-0100)")."""
+    opening, closing = text.count("(", start, end), text.count(")", start, end)
+    while text[end - 1] == ")" and closing > opening:
+        end, closing = end - 1, closing - 1
+    while text[start] == "(" and opening > closing:
+        start, opening = start + 1, opening - 1
+    return start, end
 
 
 @register.filter
 def numbers_ltr(value):
-    """Typed text with each number in it isolated left to right. After an Arabic letter, digits
-    are "Arabic numbers" to the bidi algorithm, and a hyphen between two of them is not part of
-    the number: "رقم 718-555-0100" is drawn "0100-555-718". Safe HTML is returned as it is (its
-    typed parts are isolated already)."""
-    if isinstance(value, SafeData):
-        return value
+    """Typed text with the numbers in it that the bidi algorithm would reorder isolated left to
+    right. After an Arabic letter, digits are "Arabic numbers", and a hyphen or space between
+    two of them is not part of the number: "رقم 718-555-0100" is drawn "0100-555-718"; Arabic-
+    Indic digits are such numbers wherever they are. After a Latin letter, digits keep their
+    order ("Apt 4B", "ana2@example.org" are left alone). Safe HTML is returned as it is (its
+    typed parts are isolated already), and so is text with no letters (shown with dir="ltr")."""
+    if isinstance(value, SafeData) or direction(value) == "ltr":
+        return value  # safe HTML; or no letters at all, and the whole is shown left to right
     text = str(value)
-    parts, last = [], 0
+    parts, last, scanned, strong = [], 0, 0, None
     for number in _NUMBER.finditer(text):
-        if number.group().isdigit():
-            continue  # digits alone are drawn in their order anyway ("17", "1990")
-        parts.append(escape(text[last : number.start()]))
-        parts.append(f'<bdi dir="ltr">{escape(number.group())}</bdi>')
-        last = number.end()
+        start, end = _balanced(text, *number.span())
+        # Each character is read once: the text since the last number, then the number.
+        strong = _last_strong(text[scanned:start], strong)
+        found = text[start:end]
+        scanned, after = end, _last_strong(found, strong)
+        arabic_digits = any(unicodedata.bidirectional(c) == "AN" for c in found)
+        if found.isdigit() or (strong != "AL" and not arabic_digits):
+            strong = after
+            continue  # drawn in its order anyway ("17", "1990", or after Latin text)
+        parts.append(escape(text[last:start]))
+        parts.append(f'<bdi dir="ltr">{escape(found)}</bdi>')
+        last, strong = end, after
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every typed part is escaped above
 

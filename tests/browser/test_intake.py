@@ -36,7 +36,7 @@ def fill_step(page: Page, identifier: str) -> None:
     elif identifier == "person_contact":
         choose(page, "reach", "through_filer")
     elif identifier == "immigration":
-        page.locator("#id_status").select_option("permanent_resident")
+        choose(page, "status", "permanent_resident")
         page.locator("#id_a_number").fill("A123456789")
     elif identifier == "convictions":
         page.locator("#id_conviction-county").select_option("Queens")

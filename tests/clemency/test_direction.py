@@ -10,13 +10,20 @@ from clemency.templatetags.direction import direction, numbers_ltr
     ("typed", "shown"),
     [
         ("رقم 718-555-0100.", 'رقم <bdi dir="ltr">718-555-0100</bdi>.'),  # the stop stays outside
-        ("DIN 21A1234", 'DIN <bdi dir="ltr">21A1234</bdi>'),
-        ("A-123-456-789", '<bdi dir="ltr">A-123-456-789</bdi>'),
-        ("+1 (347) 555-0199", '<bdi dir="ltr">+1 (347) 555-0199</bdi>'),
-        ("منذ ٢٠-٢١ سنة", 'منذ <bdi dir="ltr">٢٠-٢١</bdi> سنة'),
-        ("17 مايو، 1990", "17 مايو، 1990"),  # digits alone are in their order anyway
-        ("<b>2-3</b>", '&lt;b&gt;<bdi dir="ltr">2-3</bdi>&lt;/b&gt;'),  # typed text is escaped
-        ("Brooklyn", "Brooklyn"),
+        ("رقم 21A1234", 'رقم <bdi dir="ltr">21A1234</bdi>'),
+        ("(رقم 718-555-0100)", '(رقم <bdi dir="ltr">718-555-0100</bdi>)'),  # brackets paired
+        ("منذ ٢٠-٢١ سنة", 'منذ <bdi dir="ltr">٢٠-٢١</bdi> سنة'),  # Arabic-Indic digits
+        ("x ٧١٨-٣٣٣", 'x <bdi dir="ltr">٧١٨-٣٣٣</bdi>'),  # reordered after Latin text too
+        ("م <2-3>", 'م &lt;<bdi dir="ltr">2-3</bdi>&gt;'),  # typed text is escaped
+        # Left alone: digits alone, and numbers after Latin text, are drawn in their order.
+        ("17 مايو، 1990", "17 مايو، 1990"),
+        ("DIN 21A1234, A-123-456-789", "DIN 21A1234, A-123-456-789"),
+        ("Tel +1 (347) 555-0199", "Tel +1 (347) 555-0199"),
+        ("راسلني ana2@example.org", "راسلني ana2@example.org"),
+        ("شقة Apt 4B", "شقة Apt 4B"),
+        ("No. 2014-123 هنا", "No. 2014-123 هنا"),
+        ("+1 (347) 555-0199", "+1 (347) 555-0199"),  # no letters: its element is dir="ltr"
+        ("<b>", "&lt;b&gt;"),
     ],
 )
 def test_numbers_in_typed_text_are_isolated_left_to_right(typed, shown):

@@ -615,3 +615,98 @@ def test_the_list_of_problems_puts_no_colon_after_a_question(client):
     refused = client.post(step_url("filer"), {"action": "next"})
     assert "؟:" not in refused.text
     assert "?:" not in refused.text
+
+
+# --- What a language button or a changed answer must not do --------------------------------------
+
+
+def first_to_answer(code: str) -> str:
+    """Where the application opens with its code, on another device: its first step still to
+    answer (the review when none is)."""
+    from django.test import Client
+
+    return Client().post(reverse("intake:resume"), {"code": code}).url
+
+
+def test_a_language_button_answers_nothing_the_person_did_not(client):
+    code = started(client)
+    fill_until(client, "immigration")
+    # Pressed on arrival: nothing chosen, nothing saved; no choice is made for the person.
+    switched = client.post(step_url("immigration"), {"switch_language": "ar"})
+    assert switched.url == step_url("immigration")
+    assert first_to_answer(code) == step_url("immigration")
+    page = client.get(step_url("immigration")).text
+    assert 'type="radio" name="status"' in page  # buttons, none chosen (a list chose one)
+    assert " checked" not in page
+
+
+def test_the_page_language_shown_as_a_default_is_not_saved_by_switching(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    # The page showed English as the person's language (the form's); the person types a name
+    # and switches to Spanish: the default follows the page, it was never an answer.
+    typed = {"legal_name": "Maria", "language": "en", "switch_language": "es"}
+    client.post(step_url("applicant"), typed)
+    page = client.get(step_url("applicant")).text
+    assert 'value="Maria"' in page
+    assert '<option value="es" selected>' in page
+
+
+def test_a_finished_step_switched_unchanged_stays_finished_and_changed_waits(client):
+    code = started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    client.post(step_url("applicant"), VALID["applicant"] | {"action": "next"})
+    assert first_to_answer(code) == step_url("contact")
+    client.post(step_url("applicant"), VALID["applicant"] | {"switch_language": "fr"})
+    assert first_to_answer(code) == step_url("contact")  # as it was: still answered
+    changed = VALID["applicant"] | {"surname": "Lopez", "switch_language": "es"}
+    client.post(step_url("applicant"), changed)
+    assert 'value="Lopez"' in client.get(step_url("applicant")).text
+    assert first_to_answer(code) == step_url("applicant")  # changed: to be confirmed
+
+
+def test_a_saved_yes_or_no_shows_its_button_chosen_again(client):
+    started(client)
+    client.post(step_url("filer"), VALID["filer"] | {"action": "next"})
+    client.post(step_url("applicant"), VALID["applicant"] | {"action": "next"})
+    page = client.get(step_url("applicant")).text
+    chosen = page.split('name="interpreter" value="yes"')[1].split(">")[0]
+    assert "checked" in chosen
+
+
+def test_the_person_moved_into_custody_is_asked_again_how_to_reach_them(client):
+    code = started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    own = {"reach": "phone", "phone": "+1 347 555 0199", "leave_message": "no", "action": "next"}
+    assert client.post(step_url("person_contact"), own).url == step_url("immigration")
+    client.post(step_url("contact"), VALID["contact"] | {"action": "next"})  # now held
+    client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    assert first_to_answer(code) == step_url("person_contact")
+    page = client.get(step_url("person_contact")).text
+    assert " checked" not in page  # the way chosen before is not one for someone held
+    review = client.get(reverse("intake:review")).text
+    assert "+1 347 555 0199" not in review  # not a way to reach someone held
+    assert ">phone<" not in review
+
+
+def test_changing_who_files_asks_the_contact_question_again(client):
+    code = started(client)
+    fill_until(client, "person_contact")
+    client.post(step_url("person_contact"), VALID["person_contact"] | {"action": "next"})
+    assert first_to_answer(code) == step_url("immigration")
+    client.post(step_url("filer"), {"who": "applicant", "action": "next"})
+    assert first_to_answer(code) == step_url("contact")
+    page = client.get(step_url("contact")).text
+    assert "You: the one filling in this form." not in page
+    assert 'value="+1 718 555 0100"' in page  # what was typed is kept, to confirm
+
+
+def test_only_through_me_keeps_no_number_for_the_person(client):
+    started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    typed = {"reach": "through_filer", "phone": "+1 347 555 0199", "leave_message": "yes"}
+    client.post(step_url("person_contact"), typed | {"action": "next"})
+    review = client.get(reverse("intake:review")).text
+    assert "+1 347 555 0199" not in review

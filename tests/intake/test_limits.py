@@ -146,6 +146,17 @@ def test_status_guesses_from_one_address_are_limited(settings, submitted):
     assert [status(applicant, reference, code).status_code for _ in range(5)] == [200] * 5
 
 
+def test_a_connection_over_its_limit_is_told_so_whatever_it_typed(settings, submitted):
+    settings.INTAKE_STATUS_GUESS_LIMIT = 1
+    guesser = person("203.0.113.85")
+    assert status(guesser, "PP-0000-0001", "AAAA-AAAA").status_code == 400
+    for reference in ("PP-0000-0002", "not a reference"):
+        refused = status(guesser, reference, "AAAA-AAAA")
+        assert refused.status_code == 429
+        assert "Too many tries from this connection" in refused.text
+        assert "for this reference" not in refused.text
+
+
 def test_one_application_mistyped_again_and_again_waits_and_keeps_what_was_typed(
     settings, submitted
 ):
