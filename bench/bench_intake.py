@@ -58,6 +58,7 @@ STEP_DATA = {
     },
     "story": {"text": "Benchmark data. " * 200},
     "documents": {},
+    "consent": {"understood": "on", "agrees": "on"},
 }
 
 
