@@ -1,4 +1,4 @@
-"""Showing typed text on a right-to-left page: numbers isolated in linear time, whatever is typed."""
+"""Typed text on a right-to-left page: numbers isolated in linear time, whatever is typed."""
 
 from bench.timing import measure
 from clemency.templatetags.direction import numbers_ltr

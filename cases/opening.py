@@ -56,7 +56,10 @@ def consent_from_answers(answers: dict) -> str:
     agreed = consent.get("agrees") is True or filer.get("consent") is True  # older drafts
     if not agreed:
         return ""
-    return ConsentBy.PERSON if filer.get("who") == "applicant" else ConsentBy.ON_BEHALF
+    # As the box was ticked: by the person, or by someone filing for them (intake/steps.py
+    # asks again when who files changes; older drafts have no mark, and their filer answer).
+    on_behalf = consent.get("for_someone", filer.get("who") != "applicant")
+    return ConsentBy.ON_BEHALF if on_behalf else ConsentBy.PERSON
 
 
 # The intake's answer to "is the sentence finished?" (intake/forms.py SENTENCE_ANSWERS).

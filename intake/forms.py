@@ -92,6 +92,8 @@ class StepForm(forms.Form):
         for name, field in self.fields.items():
             was = before.get(name, self.get_initial_for_field(field, name))
             now = typed.get(name)
+            if isinstance(field, forms.BooleanField):  # a box left unticked is no answer
+                now, was = now or None, was or None
             if (_blank(now) and _blank(was)) or now == was:
                 continue
             changed = True
@@ -290,9 +292,30 @@ class ContactForm(StepForm):
             self.add_error(field, _("We need this to contact you the way you chose."))
         return cleaned
 
+    def as_answers(self) -> dict:
+        return _only_the_way_chosen(super().as_answers(), self.cleaned_data.get("method"))
+
+
+# The field each way of contact needs.
+_WAYS = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
+
+
+def _only_the_way_chosen(answers: dict, way: str | None) -> dict:
+    """A finished contact answer keeps only the number or address of the way chosen: staff must
+    not use one typed before and left (what "finish later" keeps is kept as typed)."""
+    needed = _WAYS.get(way or "")
+    for name in ("phone", "email", "address"):
+        if name in answers and name != needed:
+            answers[name] = ""
+    if "leave_message" in answers and way not in ("phone", "whatsapp"):
+        answers["leave_message"] = None
+    return answers
+
 
 def _checked_phone(text: str) -> str:
-    phone = text.strip()
+    """A phone number with its digits written 0-9 (typed in Arabic-Indic or Bengali digits, it
+    is the same number, and staff and text-message services dial 0-9)."""
+    phone = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text.strip())
     if phone and len(re.sub(r"\D", "", phone)) < 7:
         raise forms.ValidationError(_("Please check the phone number."), code="invalid")
     return phone
@@ -382,16 +405,12 @@ class PersonContactForm(StepForm):
         field = needs.get(reach)
         if field and not cleaned.get(field):
             self.add_error(field, _("We need this to reach the person the way you chose."))
-        calls = reach in ("phone", "whatsapp")
-        if calls and cleaned.get("leave_message") is None:
+        if reach in ("phone", "whatsapp") and cleaned.get("leave_message") is None:
             self.add_error("leave_message", REQUIRED)
-        if reach:  # only the way chosen is kept: staff must not use a number given before
-            for name in ("phone", "email", "address"):
-                if name in cleaned and name != field:
-                    cleaned[name] = ""
-            if "leave_message" in cleaned and not calls:
-                cleaned["leave_message"] = None
         return cleaned
+
+    def as_answers(self) -> dict:
+        return _only_the_way_chosen(super().as_answers(), self.cleaned_data.get("reach"))
 
 
 A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)

@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clemency.templatetags.direction import numbers_ltr
 from intake import forms
 
 Answers = dict[str, Any]
@@ -320,10 +321,11 @@ class ConvictionsStep(Step):
         language), the answer about other convictions kept; the step waits to be answered."""
         outside = other.cleaned_data.get("outside_ny") if other.is_valid() else None
         typing = conviction.has_input()
-        if typing or outside != saved.get("outside_ny"):
+        if typing or saved.get("typed") or outside != saved.get("outside_ny"):
             conviction.is_valid()
-            typed = {"typed": conviction.as_partial()} if typing else {}
-            page.save({**saved, "outside_ny": outside, **typed, PARTIAL: True})
+            kept = {key: value for key, value in saved.items() if key != "typed"}
+            typed = {"typed": conviction.as_partial()} if typing else {}  # or cleared
+            page.save({**kept, "outside_ny": outside, **typed, PARTIAL: True})
         return page.done()
 
     def _render(self, page: Page, convictions, conviction, other) -> HttpResponse:
@@ -420,6 +422,18 @@ class ConsentStep(Step):
     def context(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
 
+    def stamp(self, answers: Answers) -> dict[str, Any]:
+        return {"for_someone": for_someone(answers)}
+
+    def reconciled(self, answers: Answers, saved: Any) -> Any:
+        """The person's own yes, or someone's word that the person agrees, are not the same
+        consent: when who files changes, it is asked again (the boxes unticked)."""
+        if isinstance(saved, dict) and saved.get("for_someone", for_someone(answers)) != (
+            for_someone(answers)
+        ):
+            return {"for_someone": for_someone(answers), PARTIAL: True}
+        return saved
+
     def summary(self, answers: Answers, *, files: list[str] | None = None) -> list[Row]:
         saved = answers.get(self.identifier) or {}
         if not saved.get("agrees"):
@@ -509,7 +523,9 @@ def _conviction_line(conviction: dict) -> str:
         conviction.get("sentence"),
         finished,
     ]
-    return format_html_join(", ", "<bdi>{}</bdi>", ((str(part),) for part in parts if part))
+    return format_html_join(
+        ", ", "<bdi>{}</bdi>", ((numbers_ltr(str(part)),) for part in parts if part)
+    )
 
 
 def _local_date(value: str | None) -> str | None:

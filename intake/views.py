@@ -235,7 +235,11 @@ def _step_page(
     answers = services.draft_answers(draft=draft, dek=dek)
     if not current.is_applicable(answers):
         following = steps.after(current, answers)
-        return redirect(*_address(following)) if following else redirect("intake:review")
+        response = redirect(*_address(following)) if following else redirect("intake:review")
+        page = StepPage(request, draft, dek, current, answers, uploading)
+        if language := page.switching_language:  # a page left open from before: still heard
+            return _in_language(response, language)
+        return response
     return current.handle(StepPage(request, draft, dek, current, answers, uploading))
 
 

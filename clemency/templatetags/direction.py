@@ -28,12 +28,14 @@ def direction(value) -> str:
     return "ltr"
 
 
-# A number as people write one: digits (any script's) and what joins them (letters, hyphens,
-# dots, slashes, brackets, a leading "+", single spaces between groups of digits):
-# "+1 347-555-0199", "2014-03-02", "21A1234"; never a full stop after it. It matches in linear
-# time: the tail holds no space, and a group after a space starts with a digit.
-_TAIL = r"(?:[A-Za-z\d\-./()]*[A-Za-z\d)])?"
-_NUMBER = re.compile(rf"\+?\(?\d{_TAIL}(?: \(?\d{_TAIL})*")
+# A number as people write one: digits (any script's) and what joins them (letters, hyphens and
+# dashes, dots, slashes, brackets, a leading "+", up to three spaces or a spaced dash between
+# groups of digits): "+1 347-555-0199", "718 - 555 - 0100", "2014-03-02", "21A1234"; never a
+# full stop after it. It matches in linear time: the tail holds no space, the joints are
+# bounded, and a group after a joint starts with a digit.
+_TAIL = r"(?:[A-Za-z\d\-\u2013./()]*[A-Za-z\d)])?"
+_JOINT = r"(?:[ \u00a0]{1,3}|[ \u00a0]{0,3}[-\u2013\u2014][ \u00a0]{0,3})"
+_NUMBER = re.compile(rf"\+?\(?\d{_TAIL}(?:{_JOINT}\(?\d{_TAIL})*")
 _STRONG = ("L", "R", "AL")
 
 
@@ -43,6 +45,14 @@ def _last_strong(text: str, default: str | None) -> str | None:
         if kind in _STRONG:
             return kind
     return default
+
+
+def _first_strong(text: str) -> str | None:
+    return next((kind for c in text if (kind := unicodedata.bidirectional(c)) in _STRONG), None)
+
+
+def _arabic_digits(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) == "AN" for c in text)
 
 
 def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
@@ -56,30 +66,46 @@ def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _left_to_right(number: str) -> str:
+    # An override, not only an isolate: between two Arabic-Indic numbers a hyphen or a space
+    # takes the right-to-left direction even inside a left-to-right isolate.
+    return f'<bdo dir="ltr">{escape(number)}</bdo>'
+
+
 @register.filter
 def numbers_ltr(value):
-    """Typed text with the numbers in it that the bidi algorithm would reorder isolated left to
-    right. After an Arabic letter, digits are "Arabic numbers", and a hyphen or space between
-    two of them is not part of the number: "رقم 718-555-0100" is drawn "0100-555-718"; Arabic-
-    Indic digits are such numbers wherever they are. After a Latin letter, digits keep their
-    order ("Apt 4B", "ana2@example.org" are left alone). Safe HTML is returned as it is (its
-    typed parts are isolated already), and so is text with no letters (shown with dir="ltr")."""
-    if isinstance(value, SafeData) or direction(value) == "ltr":
-        return value  # safe HTML; or no letters at all, and the whole is shown left to right
+    """Typed text with the numbers in it that the bidi algorithm would reorder drawn left to
+    right, as typed. On a right-to-left line (after an Arabic or Hebrew letter, or at the start
+    of a line of a right-to-left value) the spaces, hyphens and brackets between groups of
+    digits take the line's direction: "رقم 718-555-0100" is drawn "0100-555-718", and
+    "+1 347 555 0199 رقمي" "0199 555 347 1+". Numbers in Arabic-Indic digits are reordered on
+    any line. After a Latin letter, numbers keep their order ("Apt 4B", "ana2@example.org" are
+    left alone). Each line (linebreaksbr makes one of each line break) is read on its own.
+    Safe HTML is returned as it is (its typed parts are isolated already), and so is text with
+    no letters and no Arabic-Indic digits (shown with dir="ltr")."""
+    if isinstance(value, SafeData):
+        return value
     text = str(value)
-    parts, last, scanned, strong = [], 0, 0, None
+    base = _first_strong(text)  # the direction dir="auto" gives the whole value
+    if base is None and not _arabic_digits(text):
+        return value  # no letters at all: the whole is shown left to right
+    parts, last, scanned, strong = [], 0, 0, base
     for number in _NUMBER.finditer(text):
         start, end = _balanced(text, *number.span())
         # Each character is read once: the text since the last number, then the number.
-        strong = _last_strong(text[scanned:start], strong)
+        between = text[scanned:start]
+        line_start = between.rfind("\n")
+        if line_start >= 0:
+            strong = _last_strong(between[line_start + 1 :], base)
+        else:
+            strong = _last_strong(between, strong)
         found = text[start:end]
         scanned, after = end, _last_strong(found, strong)
-        arabic_digits = any(unicodedata.bidirectional(c) == "AN" for c in found)
-        if found.isdigit() or (strong != "AL" and not arabic_digits):
+        if found.isdigit() or not (strong in ("R", "AL") or _arabic_digits(found)):
             strong = after
             continue  # drawn in its order anyway ("17", "1990", or after Latin text)
         parts.append(escape(text[last:start]))
-        parts.append(f'<bdi dir="ltr">{escape(found)}</bdi>')
+        parts.append(_left_to_right(found))
         last, strong = end, after
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every typed part is escaped above

@@ -6,19 +6,32 @@ from django.utils.safestring import mark_safe
 from clemency.templatetags.direction import direction, numbers_ltr
 
 
+def ltr(number: str) -> str:
+    return f'<bdo dir="ltr">{number}</bdo>'
+
+
 @pytest.mark.parametrize(
     ("typed", "shown"),
     [
-        ("رقم 718-555-0100.", 'رقم <bdi dir="ltr">718-555-0100</bdi>.'),  # the stop stays outside
-        ("رقم 21A1234", 'رقم <bdi dir="ltr">21A1234</bdi>'),
-        ("(رقم 718-555-0100)", '(رقم <bdi dir="ltr">718-555-0100</bdi>)'),  # brackets paired
-        ("منذ ٢٠-٢١ سنة", 'منذ <bdi dir="ltr">٢٠-٢١</bdi> سنة'),  # Arabic-Indic digits
-        ("x ٧١٨-٣٣٣", 'x <bdi dir="ltr">٧١٨-٣٣٣</bdi>'),  # reordered after Latin text too
-        ("م <2-3>", 'م &lt;<bdi dir="ltr">2-3</bdi>&gt;'),  # typed text is escaped
+        ("رقم 718-555-0100.", f"رقم {ltr('718-555-0100')}."),  # the stop stays outside
+        ("رقم 21A1234", f"رقم {ltr('21A1234')}"),
+        ("(رقم 718-555-0100)", f"(رقم {ltr('718-555-0100')})"),  # brackets paired
+        ("+1 347 555 0199 رقمي", f"{ltr('+1 347 555 0199')} رقمي"),  # a right-to-left line
+        ("(718) 555-0100 رقمي", f"{ltr('(718) 555-0100')} رقمي"),
+        ("منزل Brooklyn\n+1 347 555 0199", f"منزل Brooklyn\n{ltr('+1 347 555 0199')}"),
+        ("رقم 347  555 0100", f"رقم {ltr('347  555 0100')}"),
+        ("رقم 718 - 555 - 0100", f"رقم {ltr('718 - 555 - 0100')}"),
+        ("رقم 718\u2013555\u20130100", f"رقم {ltr('718\u2013555\u20130100')}"),
+        ("שלום 347 555", f"שלום {ltr('347 555')}"),  # after Hebrew too
+        ("منذ ٢٠-٢١ سنة", f"منذ {ltr('٢٠-٢١')} سنة"),  # Arabic-Indic digits
+        ("x ٧١٨-٣٣٣", f"x {ltr('٧١٨-٣٣٣')}"),  # reordered after Latin text too
+        ("٧١٨-٣٣٣-٢٢٢", ltr("٧١٨-٣٣٣-٢٢٢")),  # and with no letter at all
+        ("م <2-3>", f"م &lt;{ltr('2-3')}&gt;"),  # typed text is escaped
         # Left alone: digits alone, and numbers after Latin text, are drawn in their order.
         ("17 مايو، 1990", "17 مايو، 1990"),
         ("DIN 21A1234, A-123-456-789", "DIN 21A1234, A-123-456-789"),
         ("Tel +1 (347) 555-0199", "Tel +1 (347) 555-0199"),
+        ("Brooklyn\n+1 347 555 0199", "Brooklyn\n+1 347 555 0199"),
         ("راسلني ana2@example.org", "راسلني ana2@example.org"),
         ("شقة Apt 4B", "شقة Apt 4B"),
         ("No. 2014-123 هنا", "No. 2014-123 هنا"),

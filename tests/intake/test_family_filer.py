@@ -710,3 +710,97 @@ def test_only_through_me_keeps_no_number_for_the_person(client):
     client.post(step_url("person_contact"), typed | {"action": "next"})
     review = client.get(reverse("intake:review")).text
     assert "+1 347 555 0199" not in review
+
+
+# --- The second review's defects ---------------------------------------------------------
+
+
+def test_a_consent_given_for_someone_is_asked_again_when_the_person_files(
+    client, django_capture_on_commit_callbacks
+):
+    from cases.models import Case
+    from cases.opening import consent_from_answers
+
+    code = started(client)
+    fill_until(client, "consent")
+    client.post(step_url("consent"), VALID["consent"] | {"action": "next"})
+    assert first_to_answer(code) == reverse("intake:review")
+    client.post(step_url("filer"), {"who": "applicant", "action": "next"})
+    client.post(step_url("contact"), VALID["contact"] | {"action": "next"})
+    client.post(step_url("custody"), VALID["custody"] | {"action": "next"})
+    assert first_to_answer(code) == step_url("consent")  # the person's own yes, now
+    assert " checked" not in client.get(step_url("consent")).text
+    client.post(step_url("consent"), VALID["consent"] | {"action": "next"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("intake:review"))
+    assert Case.objects.get().consent_by == consent_from_answers(
+        {"filer": {"who": "applicant"}, "consent": {"agrees": True, "for_someone": False}}
+    )
+    # The box ticked by someone filing for the person stays their word, whatever came after.
+    on_behalf = {"filer": {"who": "applicant"}, "consent": {"agrees": True, "for_someone": True}}
+    assert consent_from_answers(on_behalf) == "on_behalf"
+
+
+def test_unticked_boxes_are_no_answer_for_a_language_button():
+    from intake.forms import ConsentForm
+
+    assert ConsentForm({"switch_language": "ar"}).switched(None) is None
+
+
+def test_a_phone_typed_in_arabic_indic_or_bengali_digits_is_kept_in_0_to_9(client):
+    started(client)
+    fill_until(client, "contact")
+    arabic_indic = "".join(chr(0x0660 + int(d)) if d.isdigit() else d for d in "718-555-0100")
+    bengali = "".join(chr(0x09E6 + int(d)) if d.isdigit() else d for d in "718-555-0100")
+    for typed in (arabic_indic, bengali):
+        data = VALID["contact"] | {"where_now": "home", "phone": typed, "action": "next"}
+        client.post(step_url("contact"), data)
+        review = client.get(reverse("intake:review")).text
+        assert "718-555-0100" in review
+
+
+def test_a_conviction_line_keeps_an_arabic_docket_in_order(client):
+    started(client)
+    fill_until(client, "convictions")
+    typed = {"conviction-county": "Queens", "conviction-charge": "سرقة"}
+    client.post(step_url("convictions"), typed | {"conviction-docket": "رقم 2014-123"})
+    page = client.get(step_url("convictions")).text
+    assert '<bdo dir="ltr">2014-123</bdo>' in page
+
+
+def test_the_filer_contact_keeps_only_the_way_chosen(client):
+    started(client)
+    fill_until(client, "contact")
+    mail = {"method": "mail", "address": "1 Main St", "phone": "+1 718 555 0100"}
+    client.post(step_url("contact"), VALID["contact"] | mail | {"action": "next"})
+    assert "+1 718 555 0100" not in client.get(reverse("intake:review")).text
+
+
+def test_a_language_button_keeps_a_number_given_before_another_way_is_chosen(client):
+    started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    own = {"reach": "phone", "phone": "+1 347 555 0199", "leave_message": "no"}
+    client.post(step_url("person_contact"), own | {"action": "next"})
+    # The person taps "Email", then a language button, before typing the address.
+    client.post(step_url("person_contact"), own | {"reach": "email", "switch_language": "ar"})
+    assert 'value="+1 347 555 0199"' in client.get(step_url("person_contact")).text
+
+
+def test_a_conviction_cleared_before_a_language_button_stays_cleared(client):
+    started(client)
+    fill_until(client, "convictions")
+    half = {"conviction-charge": "Theft", "switch_language": "fr"}
+    client.post(step_url("convictions"), half)
+    assert 'value="Theft"' in client.get(step_url("convictions")).text
+    client.post(step_url("convictions"), {"conviction-charge": "", "switch_language": "es"})
+    assert 'value="Theft"' not in client.get(step_url("convictions")).text
+
+
+def test_a_language_button_on_a_page_that_no_longer_applies_still_switches(client):
+    started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    response = client.post(step_url("custody"), {"switch_language": "bn"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "bn"
