@@ -293,14 +293,14 @@ class ContactForm(StepForm):
         return cleaned
 
     def as_answers(self) -> dict:
-        return _only_the_way_chosen(super().as_answers(), self.cleaned_data.get("method"))
+        return only_the_way_chosen(super().as_answers(), self.cleaned_data.get("method"))
 
 
 # The field each way of contact needs.
 _WAYS = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
 
 
-def _only_the_way_chosen(answers: dict, way: str | None) -> dict:
+def only_the_way_chosen(answers: dict, way: str | None) -> dict:
     """A finished contact answer keeps only the number or address of the way chosen: staff must
     not use one typed before and left (what "finish later" keeps is kept as typed)."""
     needed = _WAYS.get(way or "")
@@ -312,11 +312,24 @@ def _only_the_way_chosen(answers: dict, way: str | None) -> dict:
     return answers
 
 
+def ascii_digits(text: str) -> str:
+    """The text with decimal digits of any script written 0-9 (a number typed in Arabic-Indic
+    or Bengali digits is the same number, and staff and text-message services dial 0-9).
+    Other signs that look like digits (², ①, ⑴) raise ValidationError: a footnote mark must
+    not become part of a number."""
+    written = []
+    for character in text:
+        if character.isdigit() and not "0" <= character <= "9":
+            if unicodedata.category(character) != "Nd":
+                raise forms.ValidationError(_("Please check the phone number."), code="invalid")
+            character = str(unicodedata.decimal(character))
+        written.append(character)
+    return "".join(written)
+
+
 def _checked_phone(text: str) -> str:
-    """A phone number with its digits written 0-9 (typed in Arabic-Indic or Bengali digits, it
-    is the same number, and staff and text-message services dial 0-9)."""
-    phone = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text.strip())
-    if phone and len(re.sub(r"\D", "", phone)) < 7:
+    phone = ascii_digits(text.strip())
+    if phone and len(re.sub(r"[^0-9]", "", phone)) < 7:
         raise forms.ValidationError(_("Please check the phone number."), code="invalid")
     return phone
 
@@ -410,7 +423,7 @@ class PersonContactForm(StepForm):
         return cleaned
 
     def as_answers(self) -> dict:
-        return _only_the_way_chosen(super().as_answers(), self.cleaned_data.get("reach"))
+        return only_the_way_chosen(super().as_answers(), self.cleaned_data.get("reach"))
 
 
 A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)
@@ -562,10 +575,14 @@ class ConsentForm(StepForm):
         required=True,
     )
     agrees = forms.BooleanField(label=_("I agree to this application."), required=True)
+    # Which page was read: the person's own, or the one for someone filing for them. A page left
+    # open while who files changed in another window must not record the wrong consent.
+    given_as = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, for_someone: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.for_someone = for_someone
+        self.fields["given_as"].initial = "someone" if for_someone else "person"
         if for_someone:
             self.fields["agrees"].label = _(
                 "The person knows about this application and agrees to it."
@@ -573,8 +590,28 @@ class ConsentForm(StepForm):
             self.fields["agrees"].help_text = _(
                 "Our team will also ask the person. We file nothing without their own yes."
             )
-        for name in self.fields:
+        for name in ("understood", "agrees"):
             self.fields[name].error_messages["required"] = _("Please tick this box to go on.")
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = self.fields["given_as"].initial
+        if (cleaned.get("given_as") or expected) != expected:
+            # Shown again as it reads now, the boxes unticked: they were ticked for the other.
+            data = self.data.copy()
+            data[self.add_prefix("given_as")] = expected
+            for name in ("understood", "agrees"):
+                data.pop(self.add_prefix(name), None)
+            self.data = data
+            self.add_error(
+                None,
+                _(
+                    "Who is applying was changed in another window. Please read this page "
+                    "again and tick the boxes."
+                ),
+            )
+        cleaned["given_as"] = expected
+        return cleaned
 
 
 # --- The status page: the applicant's answer, and a way to be told of news ----------------------
@@ -595,14 +632,14 @@ class ReplyForm(forms.Form):
 def text_message_number(value: str) -> str:
     """A phone number as a text message needs it (+ and the country code, E.164), from what
     people type: spaces, dashes, dots and brackets are fine; ten digits are a US number."""
-    digits = re.sub(r"[\s\-.()]", "", value)
+    digits = re.sub(r"[\s\-.()]", "", ascii_digits(value))
     if digits.startswith("00"):
         digits = "+" + digits[2:]
-    if re.fullmatch(r"\d{10}", digits):
+    if re.fullmatch(r"[0-9]{10}", digits):
         digits = "+1" + digits
-    elif re.fullmatch(r"1\d{10}", digits):
+    elif re.fullmatch(r"1[0-9]{10}", digits):
         digits = "+" + digits
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+    if not re.fullmatch(r"\+[1-9][0-9]{7,14}", digits):
         raise forms.ValidationError(
             _("Enter the number with its country code, for example +1 347 555 0199."),
             code="invalid",

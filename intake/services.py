@@ -104,6 +104,8 @@ def draft_save_step(*, draft: Draft, dek: bytes, step: str, data: dict[str, Any]
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk, submitted_at=None)
         answers = drafts.decrypt_answers(bytes(locked.answers), dek, draft_id=locked.pk)
+        if step in steps.BY_IDENTIFIER:  # what the answers were given under (Step.stamp)
+            data = {**data, **steps.BY_IDENTIFIER[step].stamp(answers)}
         answers = steps.without_inapplicable({**answers, step: data})
         locked.answers = drafts.encrypt_answers(answers, dek, draft_id=locked.pk)
         locked.expires_at = default_expiry()

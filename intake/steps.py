@@ -94,7 +94,8 @@ class Step:
         return {}
 
     def stamp(self, answers: Answers) -> dict[str, Any]:
-        """Saved with the step's answers: what they were given under (see ``reconciled``)."""
+        """Saved with the step's answers (intake/services.py, on every save): what they were
+        given under (see ``reconciled``)."""
         return {}
 
     def reconciled(self, answers: Answers, saved: Any) -> Any:
@@ -110,28 +111,31 @@ class Step:
         """The step's answers as rows, the intake's questions as labels; None leaves it out."""
         initial = self.form_class.initial_from(answers.get(self.identifier))
         form = self.form_class(initial=initial, **self.form_kwargs(answers))
-        saved = answers.get(self.identifier) or {}
-        return [(field.label, _shown(field, saved)) for field in form]
+        saved = self.shown(answers.get(self.identifier) or {})
+        return [(field.label, _shown(field, saved)) for field in form if not field.is_hidden]
+
+    def shown(self, saved: dict) -> dict:
+        """The saved answers as the review and the case page show them."""
+        return saved
 
     def handle(self, page: Page) -> HttpResponse:
         """GET shows the form with what was saved; a valid POST saves it and moves on."""
         form_class, kwargs = self.form_class, self.form_kwargs(page.answers)
-        stamp = self.stamp(page.answers)
         if page.request.method == "POST":
             saved = page.answers.get(self.identifier)
             if page.switching_language:
                 initial = form_class.initial_from(saved)
                 switched = form_class(page.request.POST, initial=initial, **kwargs).switched(saved)
                 if switched is not None:
-                    page.save({**switched, **stamp})
+                    page.save(switched)
                 return page.done()
             form = form_class(page.request.POST, **kwargs)
             if form.is_valid():
-                page.save({**form.as_answers(), **stamp})
+                page.save(form.as_answers())
                 return page.done()
             if page.request.POST.get("action") == "later":
                 # "Answer what you know": what is typed is kept, and the step waits.
-                page.save({**form.as_partial(), **stamp})
+                page.save(form.as_partial())
                 return page.done()
         else:
             initial = form_class.initial_from(page.answers.get(self.identifier))
@@ -171,6 +175,12 @@ class ContactStep(Step):
     def stamp(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
 
+    def shown(self, saved: dict) -> dict:
+        # A finished answer saved before only the way chosen was kept: shown as it is kept now.
+        if saved.get(PARTIAL):
+            return saved
+        return forms.only_the_way_chosen(dict(saved), saved.get("method"))
+
     def reconciled(self, answers: Answers, saved: Any) -> Any:
         """Answered about the one filing, and now the person files (or the other way): the
         question meant someone else, so it is asked again (what was typed is kept)."""
@@ -207,16 +217,22 @@ class PersonContactStep(Step):
     def form_kwargs(self, answers: Answers) -> dict[str, Any]:
         return {"in_custody": in_custody(answers)}
 
+    def shown(self, saved: dict) -> dict:
+        if saved.get(PARTIAL):
+            return saved
+        return forms.only_the_way_chosen(dict(saved), saved.get("reach"))
+
     def reconciled(self, answers: Answers, saved: Any) -> Any:
         """The person was at home and is now held (or the other way): the ways to reach them
-        differ, so the question is asked again, with only what still fits kept."""
+        differ, so the question is asked again."""
         if not isinstance(saved, dict) or not saved.get("reach"):
             return saved
         form = self.form_class(**self.form_kwargs(answers))
         if saved["reach"] in dict(form.fields["reach"].choices):
             return saved
-        fitting = {name: value for name, value in saved.items() if name in form.fields}
-        return {**fitting, "reach": None, PARTIAL: True}
+        # Kept, to come back if the change was a mistaken tap; a waiting step is never sent,
+        # and answering it replaces the whole answer.
+        return {**saved, "reach": None, PARTIAL: True}
 
 
 class ImmigrationStep(Step):
@@ -427,10 +443,9 @@ class ConsentStep(Step):
 
     def reconciled(self, answers: Answers, saved: Any) -> Any:
         """The person's own yes, or someone's word that the person agrees, are not the same
-        consent: when who files changes, it is asked again (the boxes unticked)."""
-        if isinstance(saved, dict) and saved.get("for_someone", for_someone(answers)) != (
-            for_someone(answers)
-        ):
+        consent: when who files changes, it is asked again (the boxes unticked). A consent saved
+        without the mark (before it was kept) is asked again too: whose word it was is unknown."""
+        if isinstance(saved, dict) and saved.get("for_someone") != for_someone(answers):
             return {"for_someone": for_someone(answers), PARTIAL: True}
         return saved
 

@@ -234,10 +234,14 @@ def _step_page(
 ) -> HttpResponse:
     answers = services.draft_answers(draft=draft, dek=dek)
     if not current.is_applicable(answers):
+        # A page left open from before: its buttons are still heard ("finish later" closes the
+        # application in this browser, a language button switches), nothing of it is saved.
+        if request.method == "POST" and request.POST.get("action") == "later":
+            return _next_page(request, current, answers)
         following = steps.after(current, answers)
         response = redirect(*_address(following)) if following else redirect("intake:review")
         page = StepPage(request, draft, dek, current, answers, uploading)
-        if language := page.switching_language:  # a page left open from before: still heard
+        if language := page.switching_language:
             return _in_language(response, language)
         return response
     return current.handle(StepPage(request, draft, dek, current, answers, uploading))

@@ -1,9 +1,10 @@
-"""``{{ value|direction }}``: the ``dir`` a piece of typed text needs where it is shown.
+"""``{{ value|direction }}``: the ``dir`` a piece of typed text needs where it is shown, and
+``{{ value|numbers_ltr }}``: the numbers in it drawn as typed.
 
-``dir="auto"`` takes the direction of the first letter: right for Arabic, left for Latin. A value
-with no letter at all (a phone number, a date in figures, a docket number of digits) then takes
-the page's direction, and on a right-to-left page "+1 347 555 0199" reads "0199 555 347 1+".
-Such values are left-to-right.
+The direction is the first letter's: right for Arabic, left for Latin. A value with no letter at
+all (a phone number, a date in figures, a docket number of digits) would take the page's
+direction with dir="auto", and on a right-to-left page "+1 347 555 0199" reads "0199 555 347 1+":
+such values are left-to-right.
 """
 
 import re
@@ -18,22 +19,22 @@ register = template.Library()
 
 @register.filter
 def direction(value) -> str:
-    """ "ltr" for text with no letter, "auto" for typed text, "" (inherit the page's) for safe
-    HTML, whose typed parts are isolated in it already."""
+    """The direction of typed text, as dir="auto" would find it (its first letter: "rtl" for
+    Arabic or Hebrew, "ltr" for Latin and for text with no letter), written out so that it is
+    the one ``numbers_ltr`` reads the text in (dir="auto" would skip numbers it isolates); ""
+    (inherit the page's) for safe HTML, whose typed parts are isolated in it already."""
     if isinstance(value, SafeData):
         return ""
-    for character in str(value):
-        if unicodedata.bidirectional(character) in ("L", "R", "AL"):
-            return "auto"
-    return "ltr"
+    return "rtl" if _first_strong(str(value)) in ("R", "AL") else "ltr"
 
 
 # A number as people write one: digits (any script's) and what joins them (letters, hyphens and
-# dashes, dots, slashes, brackets, a leading "+", up to three spaces or a spaced dash between
-# groups of digits): "+1 347-555-0199", "718 - 555 - 0100", "2014-03-02", "21A1234"; never a
-# full stop after it. It matches in linear time: the tail holds no space, the joints are
-# bounded, and a group after a joint starts with a digit.
-_TAIL = r"(?:[A-Za-z\d\-\u2013./()]*[A-Za-z\d)])?"
+# dashes, dots, commas, colons, the Arabic decimal and thousands signs, slashes, brackets, a
+# leading "+", up to three spaces or a spaced dash between groups of digits): "+1 347-555-0199",
+# "718 - 555 - 0100", "2014-03-02 9:30", "1,500.50", "21A1234"; never a stop or comma after it.
+# It matches in linear time: the tail holds no space, the joints are bounded, and a group after
+# a joint starts with a digit.
+_TAIL = r"(?:[A-Za-z\d\-\u2013./():,\u066b\u066c]*[A-Za-z\d)])?"
 _JOINT = r"(?:[ \u00a0]{1,3}|[ \u00a0]{0,3}[-\u2013\u2014][ \u00a0]{0,3})"
 _NUMBER = re.compile(rf"\+?\(?\d{_TAIL}(?:{_JOINT}\(?\d{_TAIL})*")
 _STRONG = ("L", "R", "AL")
@@ -100,13 +101,13 @@ def numbers_ltr(value):
         else:
             strong = _last_strong(between, strong)
         found = text[start:end]
-        scanned, after = end, _last_strong(found, strong)
+        scanned = end
         if found.isdigit() or not (strong in ("R", "AL") or _arabic_digits(found)):
-            strong = after
+            strong = _last_strong(found, strong)  # left as it is: its letters count
             continue  # drawn in its order anyway ("17", "1990", or after Latin text)
         parts.append(escape(text[last:start]))
         parts.append(_left_to_right(found))
-        last, strong = end, after
+        last = end  # an isolate is neutral to what follows: its letters do not count
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every typed part is escaped above
 

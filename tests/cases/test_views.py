@@ -219,17 +219,17 @@ def test_staff_see_the_decrypted_case(client_for):
         sentence_complete=True,
     )
     text = case_page(client_for("staff"), case).text
-    assert f'<dd dir="auto">{MARKER} Mamani</dd>' in text
+    assert f'<dd dir="ltr">{MARKER} Mamani</dd>' in text
     assert '<dd dir="ltr">A987654321</dd>' in text
     for value in ("Criminal possession of stolen property", "2014QN012345", "03/02/2014"):
         assert value in text
     assert "Conditional discharge" in text
     # The application, with the intake's questions as labels, dates written the reader's way.
-    assert '<dt>Country of birth</dt><dd dir="auto">Peru</dd>' in text
-    assert '<dt>Date of birth</dt><dd dir="auto">May 17, 1990</dd>' in text
-    assert '<dt>How can we contact you safely?</dt><dd dir="auto">Phone call</dd>' in text
+    assert '<dt>Country of birth</dt><dd dir="ltr">Peru</dd>' in text
+    assert '<dt>Date of birth</dt><dd dir="ltr">May 17, 1990</dd>' in text
+    assert '<dt>How can we contact you safely?</dt><dd dir="ltr">Phone call</dd>' in text
     assert '<dt>Phone number</dt><dd dir="ltr">+1 718 555 0199</dd>' in text
-    assert '<dt>Does the person need an interpreter?</dt><dd dir="auto">Yes</dd>' in text
+    assert '<dt>Does the person need an interpreter?</dt><dd dir="ltr">Yes</dd>' in text
 
 
 def test_each_view_of_a_case_is_audited(client_for):

@@ -50,7 +50,7 @@ def test_safe_html_is_left_as_it_is():
 
 
 @pytest.mark.parametrize(
-    ("value", "way"), [("+1 347 555 0199", "ltr"), ("Maria", "auto"), ("مريم", "auto")]
+    ("value", "way"), [("+1 347 555 0199", "ltr"), ("Maria", "ltr"), ("مريم", "rtl")]
 )
 def test_direction_of_a_value(value, way):
     assert direction(value) == way
@@ -64,3 +64,17 @@ def test_no_colon_after_a_question_in_the_list_of_problems(label, between):
     from clemency.templatetags.direction import then
 
     assert then(label) == between
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("غرامة 1,500.50 دولار", f"غرامة {ltr('1,500.50')} دولار"),  # money, whole
+        ("الجلسة 2027-01-10 9:30 صباحا", f"الجلسة {ltr('2027-01-10 9:30')} صباحا"),
+        ("الساعة 9:30 - 10:00", f"الساعة {ltr('9:30 - 10:00')}"),
+        # After an isolated number its letters do not count: the next is isolated too.
+        ("رقمه 21A1234 / 718-555-0100", f"رقمه {ltr('21A1234')} / {ltr('718-555-0100')}"),
+    ],
+)
+def test_money_times_and_numbers_in_a_row(typed, shown):
+    assert numbers_ltr(typed) == shown

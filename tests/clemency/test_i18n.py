@@ -87,7 +87,7 @@ def test_what_screening_and_consent_tell_people_is_translated(language):
         *(str(sentence) for sentence in REFERRAL_SENTENCES.values()),
         str(law.CONDITIONAL_WARNING),
         *(str(label) for _code, label in SENTENCE_ANSWERS),
-        *(str(field.label) for field in ConsentForm().fields.values()),
+        *(str(field.label) for field in ConsentForm().visible_fields()),
         *(str(label) for _code, label in law.Result.choices),
         *(str(label) for _code, label in law.RemovalGround.choices),
     ]
@@ -96,7 +96,7 @@ def test_what_screening_and_consent_tell_people_is_translated(language):
             *(str(sentence) for sentence in REFERRAL_SENTENCES.values()),
             str(law.CONDITIONAL_WARNING),
             *(str(label) for _code, label in SENTENCE_ANSWERS),
-            *(str(field.label) for field in ConsentForm().fields.values()),
+            *(str(field.label) for field in ConsentForm().visible_fields()),
             *(str(label) for _code, label in law.Result.choices),
             *(str(label) for _code, label in law.RemovalGround.choices),
         ]

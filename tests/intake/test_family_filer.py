@@ -804,3 +804,81 @@ def test_a_language_button_on_a_page_that_no_longer_applies_still_switches(clien
     response = client.post(step_url("custody"), {"switch_language": "bn"})
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "bn"
+
+
+# --- The third review's defects ----------------------------------------------------------------
+
+
+def test_a_consent_page_left_open_from_before_a_change_of_filer_is_refused(client):
+    code = started(client)
+    fill_until(client, "consent")
+    page = client.get(step_url("consent")).text
+    assert 'name="given_as" value="someone"' in page  # the page for someone filing for another
+    client.post(step_url("filer"), {"who": "applicant", "action": "next"})  # another window
+    old = client.post(step_url("consent"), VALID["consent"] | {"given_as": "someone"})
+    assert old.status_code == 200
+    assert "Who is applying was changed in another window." in old.text
+    assert 'name="given_as" value="person"' in old.text  # shown again as it reads now
+    assert " checked" not in old.text
+    assert first_to_answer(code) != reverse("intake:review")
+
+
+def test_a_consent_saved_without_the_mark_of_who_gave_it_is_asked_again():
+    from intake import steps
+
+    unmarked = {"understood": True, "agrees": True}
+    answers = {"filer": {"who": "applicant"}, "consent": unmarked}
+    kept = steps.without_inapplicable(answers)["consent"]
+    assert kept.get(steps.PARTIAL) is True
+    assert "agrees" not in kept
+
+
+def test_a_contact_saved_with_other_ways_shows_staff_only_the_way_chosen():
+    from intake import steps
+
+    answers = {
+        "filer": {"who": "applicant"},
+        "contact": {"where_now": "home", "method": "mail", "address": "1 Main St"}
+        | {"phone": "+1 718 555 0100", "for_someone": False},
+    }
+    shown = [value for _label, value in steps.BY_IDENTIFIER["contact"].summary(answers)]
+    assert "+1 718 555 0100" not in shown
+    assert "1 Main St" in shown
+
+
+def test_a_mistaken_tap_on_held_loses_no_number_of_the_person(client):
+    started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    own = {"reach": "phone", "phone": "+1 347 555 0199", "leave_message": "no", "action": "next"}
+    client.post(step_url("person_contact"), own)
+    client.post(step_url("contact"), VALID["contact"] | {"action": "next"})  # held, by mistake
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    assert 'value="+1 347 555 0199"' in client.get(step_url("person_contact")).text
+
+
+@pytest.mark.parametrize("typed", ["+1 347 555 0199²", "①②③④⑤⑥⑦", "⑴ 347 555 0199"])
+def test_signs_that_look_like_digits_are_not_taken_as_a_number(client, typed):
+    started(client)
+    fill_until(client, "contact")
+    data = VALID["contact"] | {"where_now": "home", "phone": typed, "action": "next"}
+    refused = client.post(step_url("contact"), data)
+    assert refused.status_code == 200
+    assert "Please check the phone number." in refused.text
+
+
+def test_a_text_message_number_in_arabic_indic_digits_is_written_0_to_9():
+    from intake.forms import text_message_number
+
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "3475550199")
+    assert text_message_number(arabic_indic) == "+13475550199"
+
+
+def test_finish_later_on_a_page_that_no_longer_applies_closes_the_application(client):
+    started(client)
+    fill_until(client, "contact")
+    client.post(step_url("contact"), VALID["contact"] | {"where_now": "home", "action": "next"})
+    later = client.post(step_url("custody"), {"action": "later"})
+    assert later.status_code == 200
+    assert "later" in later.templates[0].name
+    assert client.get(step_url("filer")).status_code == 302  # this browser forgot it

@@ -89,7 +89,7 @@ def test_free_text_loses_the_controls_that_reorder_text(client):
 def test_the_review_isolates_typed_text(client):
     started(client)
     client.post(step_url("story"), {"text": "قصة", "action": "next"})
-    assert '<dd dir="auto">قصة</dd>' in client.get(reverse("intake:review")).text
+    assert '<dd dir="rtl">قصة</dd>' in client.get(reverse("intake:review")).text
 
 
 def test_staff_notes_lose_the_controls_that_reorder_text(client_for):
