@@ -107,6 +107,11 @@ class StepForm(forms.Form):
     def initial_from(cls, answers: dict | None) -> dict:
         return {key: value for key, value in (answers or {}).items() if key != "_partial"}
 
+    @classmethod
+    def shown(cls, saved: dict) -> dict:
+        """Saved answers as the review and the case page show them."""
+        return saved
+
 
 class YesNoField(forms.TypedChoiceField):
     """Yes or no, kept as True or False; a saved answer shows its button chosen again."""
@@ -230,27 +235,18 @@ class ApplicantForm(StepForm):
         return initial
 
 
-class ContactForm(StepForm):
-    where_now = forms.ChoiceField(
-        label=_("Where is the person now?"),
-        choices=[
-            ("home", _("At home, or staying with someone")),
-            ("ice_detention", _("In immigration (ICE) detention")),
-            ("state_prison", _("In a New York State prison")),
-            ("outside_us", _("Outside the United States")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    method = forms.ChoiceField(
-        label=_("How can we contact you safely?"),
-        choices=[
-            ("phone", _("Phone call")),
-            ("whatsapp", _("WhatsApp")),
-            ("email", _("Email")),
-            ("mail", _("Letter by post")),
-        ],
-        widget=forms.RadioSelect,
-    )
+# The field each way of contact needs.
+_WAYS = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
+
+
+class WayOfContactForm(StepForm):
+    """A safe contact: a way (named by ``WAY``) and the number or address it needs. A finished
+    answer keeps only the number or address of the way chosen: staff must not use one typed
+    before and left (what "finish later" keeps is kept as typed, and never sent)."""
+
+    WAY: str
+    NEEDED = _("We need this to contact you the way you chose.")
+
     phone = TextField(
         label=_("Phone number"),
         required=False,
@@ -272,7 +268,58 @@ class ContactForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
     )
+
+    def clean_phone(self) -> str:
+        return _checked_phone(self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        field = _WAYS.get(cleaned.get(self.WAY) or "")
+        if field and not cleaned.get(field):
+            self.add_error(field, self.NEEDED)
+        return cleaned
+
+    def as_answers(self) -> dict:
+        return self.shown(super().as_answers())
+
+    @classmethod
+    def shown(cls, saved: dict) -> dict:
+        if saved.get("_partial"):
+            return saved
+        way = saved.get(cls.WAY) or ""
+        kept = {name: "" for name in ("phone", "email", "address") if name in saved}
+        if _WAYS.get(way) in kept:
+            del kept[_WAYS[way]]
+        if "leave_message" in saved and way not in ("phone", "whatsapp"):
+            kept["leave_message"] = None
+        return {**saved, **kept}
+
+
+class ContactForm(WayOfContactForm):
+    WAY = "method"
+
+    where_now = forms.ChoiceField(
+        label=_("Where is the person now?"),
+        choices=[
+            ("home", _("At home, or staying with someone")),
+            ("ice_detention", _("In immigration (ICE) detention")),
+            ("state_prison", _("In a New York State prison")),
+            ("outside_us", _("Outside the United States")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    method = forms.ChoiceField(
+        label=_("How can we contact you safely?"),
+        choices=[
+            ("phone", _("Phone call")),
+            ("whatsapp", _("WhatsApp")),
+            ("email", _("Email")),
+            ("mail", _("Letter by post")),
+        ],
+        widget=forms.RadioSelect,
+    )
     leave_message = _yes_no(_("May we leave a message?"))
+    field_order = ["where_now", "method", "phone", "email", "address", "leave_message"]
 
     def __init__(self, *args, for_someone: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -280,36 +327,6 @@ class ContactForm(StepForm):
             self.fields["method"].label = _(
                 "How can we contact you safely? You: the one filling in this form."
             )
-
-    def clean_phone(self) -> str:
-        return _checked_phone(self.cleaned_data.get("phone", ""))
-
-    def clean(self):
-        cleaned = super().clean()
-        needs = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
-        field = needs.get(cleaned.get("method"))
-        if field and not cleaned.get(field):
-            self.add_error(field, _("We need this to contact you the way you chose."))
-        return cleaned
-
-    def as_answers(self) -> dict:
-        return only_the_way_chosen(super().as_answers(), self.cleaned_data.get("method"))
-
-
-# The field each way of contact needs.
-_WAYS = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
-
-
-def only_the_way_chosen(answers: dict, way: str | None) -> dict:
-    """A finished contact answer keeps only the number or address of the way chosen: staff must
-    not use one typed before and left (what "finish later" keeps is kept as typed)."""
-    needed = _WAYS.get(way or "")
-    for name in ("phone", "email", "address"):
-        if name in answers and name != needed:
-            answers[name] = ""
-    if "leave_message" in answers and way not in ("phone", "whatsapp"):
-        answers["leave_message"] = None
-    return answers
 
 
 def ascii_digits(text: str) -> str:
@@ -369,18 +386,18 @@ class CustodyForm(StepForm):
         return din
 
 
-class PersonContactForm(StepForm):
+class PersonContactForm(WayOfContactForm):
     """For an application filled in by someone else: how to reach the person themselves, which
     may differ from how to reach the one filing (a person held is reached through the facility,
     a person at home may have a phone of their own, or be reached only through the family)."""
+
+    WAY = "reach"
+    NEEDED = _("We need this to reach the person the way you chose.")
 
     reach = forms.ChoiceField(
         label=_("How can we safely reach the person?"),
         widget=forms.RadioSelect,
     )
-    phone = ContactForm.base_fields["phone"]
-    email = ContactForm.base_fields["email"]
-    address = ContactForm.base_fields["address"]
     leave_message = _yes_no(
         _("May we leave the person a message?"),
         _("Answer this if you chose a phone call or WhatsApp."),
@@ -403,27 +420,15 @@ class PersonContactForm(StepForm):
     def __init__(self, *args, in_custody: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reach"].choices = self.REACH_HELD if in_custody else self.REACH_AT_HOME
-        self.fields["leave_message"].required = False
         if in_custody:  # reached where they are held: no phone, e-mail or address of their own
             for name in ("phone", "email", "address", "leave_message"):
                 del self.fields[name]
 
-    def clean_phone(self) -> str:
-        return _checked_phone(self.cleaned_data.get("phone", ""))
-
     def clean(self):
         cleaned = super().clean()
-        reach = cleaned.get("reach")
-        needs = {"phone": "phone", "whatsapp": "phone", "email": "email", "mail": "address"}
-        field = needs.get(reach)
-        if field and not cleaned.get(field):
-            self.add_error(field, _("We need this to reach the person the way you chose."))
-        if reach in ("phone", "whatsapp") and cleaned.get("leave_message") is None:
+        if cleaned.get("reach") in ("phone", "whatsapp") and cleaned.get("leave_message") is None:
             self.add_error("leave_message", REQUIRED)
         return cleaned
-
-    def as_answers(self) -> dict:
-        return only_the_way_chosen(super().as_answers(), self.cleaned_data.get("reach"))
 
 
 A_NUMBER = re.compile(r"^\s*A?[\s-]*(\d[\s-]*){8,9}$", re.IGNORECASE)

@@ -111,12 +111,8 @@ class Step:
         """The step's answers as rows, the intake's questions as labels; None leaves it out."""
         initial = self.form_class.initial_from(answers.get(self.identifier))
         form = self.form_class(initial=initial, **self.form_kwargs(answers))
-        saved = self.shown(answers.get(self.identifier) or {})
+        saved = self.form_class.shown(answers.get(self.identifier) or {})
         return [(field.label, _shown(field, saved)) for field in form if not field.is_hidden]
-
-    def shown(self, saved: dict) -> dict:
-        """The saved answers as the review and the case page show them."""
-        return saved
 
     def handle(self, page: Page) -> HttpResponse:
         """GET shows the form with what was saved; a valid POST saves it and moves on."""
@@ -164,10 +160,9 @@ class ApplicantStep(Step):
     form_class = forms.ApplicantForm
 
 
-class ContactStep(Step):
-    identifier = "contact"
-    title = gettext_lazy("Safe contact")
-    form_class = forms.ContactForm
+class ForWhoFiles:
+    """A step whose question reads differently when someone files for the person: its form is
+    told so, and its answers carry the mark of it (``reconciled`` notices a change)."""
 
     def form_kwargs(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
@@ -175,11 +170,11 @@ class ContactStep(Step):
     def stamp(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
 
-    def shown(self, saved: dict) -> dict:
-        # A finished answer saved before only the way chosen was kept: shown as it is kept now.
-        if saved.get(PARTIAL):
-            return saved
-        return forms.only_the_way_chosen(dict(saved), saved.get("method"))
+
+class ContactStep(ForWhoFiles, Step):
+    identifier = "contact"
+    title = gettext_lazy("Safe contact")
+    form_class = forms.ContactForm
 
     def reconciled(self, answers: Answers, saved: Any) -> Any:
         """Answered about the one filing, and now the person files (or the other way): the
@@ -216,11 +211,6 @@ class PersonContactStep(Step):
 
     def form_kwargs(self, answers: Answers) -> dict[str, Any]:
         return {"in_custody": in_custody(answers)}
-
-    def shown(self, saved: dict) -> dict:
-        if saved.get(PARTIAL):
-            return saved
-        return forms.only_the_way_chosen(dict(saved), saved.get("reach"))
 
     def reconciled(self, answers: Answers, saved: Any) -> Any:
         """The person was at home and is now held (or the other way): the ways to reach them
@@ -423,7 +413,7 @@ class DocumentsStep(Step):
         return page.done()
 
 
-class ConsentStep(Step):
+class ConsentStep(ForWhoFiles, Step):
     """Before sending: who will read a petition, that grants are public, how we answer a
     demand for records; then who agrees (the person, or the filer for them)."""
 
@@ -432,13 +422,7 @@ class ConsentStep(Step):
     form_class = forms.ConsentForm
     template_name = "intake/consent.html"
 
-    def form_kwargs(self, answers: Answers) -> dict[str, Any]:
-        return {"for_someone": for_someone(answers)}
-
     def context(self, answers: Answers) -> dict[str, Any]:
-        return {"for_someone": for_someone(answers)}
-
-    def stamp(self, answers: Answers) -> dict[str, Any]:
         return {"for_someone": for_someone(answers)}
 
     def reconciled(self, answers: Answers, saved: Any) -> Any:

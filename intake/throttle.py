@@ -49,10 +49,6 @@ class Throttled(Exception):
         self.reason = reason
 
     @property
-    def busy(self) -> bool:
-        return self.reason == "busy"
-
-    @property
     def minutes(self) -> int:
         return max(1, math.ceil((self.retry_at - timezone.now()).total_seconds() / 60))
 
@@ -62,7 +58,7 @@ class Throttled(Exception):
 
     @property
     def message(self) -> str:
-        if self.busy:
+        if self.reason == "busy":
             return ngettext(
                 "Many people are using this service right now. "
                 "Please try again in %(minutes)d minute.",
@@ -118,9 +114,7 @@ def guess(client: str) -> None:
 
 def code_check() -> None:
     """Count one Argon2 check for everyone; Throttled (busy) past the global limit."""
-    verdict = limits.hit(CODE_CHECKS, limits.GLOBAL)
-    if not verdict.allowed:
-        raise Throttled(verdict.retry_at, reason="busy")
+    _hit_all([(CODE_CHECKS, limits.GLOBAL)])
 
 
 def _status_rules(client: str, reference: str | None) -> list[tuple[limits.Rule, str]]:

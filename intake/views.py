@@ -138,8 +138,7 @@ class StepPage:
 
     @property
     def switching_language(self) -> str | None:
-        code = self.request.POST.get("switch_language") if self.request.method == "POST" else None
-        return code if code in dict(settings.LANGUAGES) else None
+        return _language_asked(self.request)
 
     def render(self, context: dict) -> HttpResponse:
         number, total = steps.position(self.step, self.answers)
@@ -240,11 +239,16 @@ def _step_page(
             return _next_page(request, current, answers)
         following = steps.after(current, answers)
         response = redirect(*_address(following)) if following else redirect("intake:review")
-        page = StepPage(request, draft, dek, current, answers, uploading)
-        if language := page.switching_language:
+        if language := _language_asked(request):
             return _in_language(response, language)
         return response
     return current.handle(StepPage(request, draft, dek, current, answers, uploading))
+
+
+def _language_asked(request: HttpRequest) -> str | None:
+    """The language of the step's language button pressed, if one was (and is ours)."""
+    code = request.POST.get("switch_language") if request.method == "POST" else None
+    return code if code in dict(settings.LANGUAGES) else None
 
 
 def _in_language(response: HttpResponse, language: str) -> HttpResponse:
